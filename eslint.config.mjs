@@ -1,0 +1,39 @@
+// Lint with teeth: typescript-eslint's type-aware rules, no `any`, and runtime boundaries:
+// webview code and the shared protocol never import `vscode` or Node; unit tests never import `vscode`.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+const noVscode = { name: "vscode", message: "This code runs outside VS Code's extension host." };
+const nodeBuiltins = ["node:*", "fs", "path", "os", "child_process", "crypto", "http", "net"].map((name) => ({
+  group: [name],
+  message: "Webview and shared code runs in a browser: no Node APIs.",
+}));
+
+export default tseslint.config(
+  { ignores: ["dist/", "out/", "node_modules/", "test-results/", ".vscode-test/", "**/*.js", "**/*.mjs"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      "@typescript-eslint/no-explicit-any": "error",
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "no-console": "error",
+      eqeqeq: "error",
+    },
+  },
+  {
+    files: ["media/**/*.ts", "src/shared/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: [noVscode], patterns: nodeBuiltins }] },
+  },
+  {
+    files: ["test/unit/**/*.ts", "test/ui/**/*.ts", "test/support/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: [noVscode] }], "no-console": "off" },
+  },
+  {
+    files: ["test/integration/**/*.ts"],
+    rules: { "no-console": "off" },
+  },
+);

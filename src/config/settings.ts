@@ -1,0 +1,125 @@
+// Hearth's settings as plain data, and their validation. No VS Code here: the settings
+// service reads values through VS Code and hands them to `readSettings`, so the rules can be
+// unit-tested and the defaults checked against package.json.
+
+export type BackendKind = "llamaCpp" | "ollama" | "openai";
+export const BACKEND_KINDS: readonly BackendKind[] = ["llamaCpp", "ollama", "openai"];
+
+/** How many model layers llama.cpp offloads to the GPU: as many as fit, all of them, or exactly n. */
+export type GpuLayers = "auto" | "max" | number;
+
+export interface HearthSettings {
+  readonly backend: BackendKind;
+  /** Folder of GGUF files; "" means Hearth's own storage folder. */
+  readonly modelsDirectory: string;
+  readonly models: { readonly chat: string; readonly completion: string; readonly embedding: string };
+  readonly llamaCpp: { readonly gpuLayers: GpuLayers; readonly contextSize: number; readonly threads: number };
+  readonly ollama: { readonly host: string };
+  readonly openai: { readonly baseUrl: string };
+  readonly completion: { readonly enabled: boolean };
+}
+
+/** Defaults, keyed by setting name under `hearth.`; a unit test keeps them equal to package.json's. */
+export const SETTING_DEFAULTS = {
+  backend: "llamaCpp",
+  modelsDirectory: "",
+  "models.chat": "",
+  "models.completion": "",
+  "models.embedding": "",
+  "llamaCpp.gpuLayers": "auto",
+  "llamaCpp.contextSize": 4096,
+  "llamaCpp.threads": 0,
+  "ollama.host": "",
+  "openai.baseUrl": "",
+  "completion.enabled": true,
+} as const satisfies Record<string, unknown>;
+
+export type SettingKey = keyof typeof SETTING_DEFAULTS;
+
+/** A value that broke its setting's rules (settings.json edited by hand) and what Hearth used instead. */
+export interface SettingProblem {
+  readonly key: SettingKey;
+  readonly given: unknown;
+  readonly used: unknown;
+  readonly message: string;
+}
+
+type Validator<T> = (value: unknown) => { ok: true; value: T } | { ok: false; rule: string };
+
+const oneOf =
+  <T extends string>(choices: readonly T[]): Validator<T> =>
+  (value) =>
+    choices.includes(value as T)
+      ? { ok: true, value: value as T }
+      : { ok: false, rule: `one of ${choices.map((c) => JSON.stringify(c)).join(", ")}` };
+
+const text: Validator<string> = (value) =>
+  typeof value === "string" ? { ok: true, value: value.trim() } : { ok: false, rule: "a string" };
+
+const flag: Validator<boolean> = (value) =>
+  typeof value === "boolean" ? { ok: true, value } : { ok: false, rule: "true or false" };
+
+const wholeNumber: Validator<number> = (value) =>
+  Number.isSafeInteger(value) && (value as number) >= 0
+    ? { ok: true, value: value as number }
+    : { ok: false, rule: "a whole number, 0 or more" };
+
+/** "auto", "max" or a whole number of layers; a number written as a string ("12") is taken as that number. */
+export const gpuLayersRule: Validator<GpuLayers> = (value) => {
+  if (value === "auto" || value === "max") return { ok: true, value };
+  if (typeof value === "string" && /^\s*\d+\s*$/.test(value)) return { ok: true, value: Number(value) };
+  const number = wholeNumber(value);
+  return number.ok ? number : { ok: false, rule: '"auto", "max" or a whole number of layers (0 or more)' };
+};
+
+/**
+ * Reads every setting through `get` (VS Code's configuration, or a map in tests), applying
+ * each setting's rule. A value that breaks its rule is replaced by the default and reported.
+ */
+export function readSettings(get: (key: SettingKey) => unknown): {
+  settings: HearthSettings;
+  problems: SettingProblem[];
+} {
+  const problems: SettingProblem[] = [];
+  function read<T>(key: SettingKey, rule: Validator<T>): T {
+    const given = get(key);
+    if (given === undefined) return SETTING_DEFAULTS[key] as T;
+    const checked = rule(given);
+    if (checked.ok) return checked.value;
+    const used = SETTING_DEFAULTS[key];
+    problems.push({
+      key,
+      given,
+      used,
+      message:
+        `hearth.${key} is ${JSON.stringify(given)}, which is not ${checked.rule}. ` +
+        `Hearth is using ${JSON.stringify(used)} instead.`,
+    });
+    return used as T;
+  }
+
+  const settings: HearthSettings = {
+    backend: read("backend", oneOf(BACKEND_KINDS)),
+    modelsDirectory: read("modelsDirectory", text),
+    models: {
+      chat: read("models.chat", text),
+      completion: read("models.completion", text),
+      embedding: read("models.embedding", text),
+    },
+    llamaCpp: {
+      gpuLayers: read("llamaCpp.gpuLayers", gpuLayersRule),
+      contextSize: read("llamaCpp.contextSize", wholeNumber),
+      threads: read("llamaCpp.threads", wholeNumber),
+    },
+    ollama: { host: read("ollama.host", text) },
+    openai: { baseUrl: read("openai.baseUrl", text) },
+    completion: { enabled: read("completion.enabled", flag) },
+  };
+  return { settings, problems };
+}
+
+export function describeGpuLayers(gpuLayers: GpuLayers): string {
+  if (gpuLayers === "auto") return "auto (as many as fit in GPU memory)";
+  if (gpuLayers === "max") return "all layers";
+  return gpuLayers === 0 ? "none (CPU only)" : `${gpuLayers} layers`;
+}

@@ -1,0 +1,59 @@
+// Hearth's composition root: builds each part once and wires them together. Activation stays
+// cheap: nothing here loads a model, reads the models folder or opens a socket; those happen
+// when a view is shown or a command runs.
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { ChatViewProvider } from "./chat/chatViewProvider";
+import { SettingsService } from "./config/settingsService";
+import { registerModelCommands } from "./models/modelCommands";
+import { ModelsFolder } from "./models/modelsFolder";
+import { ModelsTreeProvider } from "./models/modelsTreeProvider";
+
+/** What activate() returns: the parts integration tests (and other extensions) can look at. */
+export interface HearthApi {
+  readonly settings: SettingsService;
+  readonly modelsFolder: ModelsFolder;
+  readonly modelsView: ModelsTreeProvider;
+  readonly chatView: ChatViewProvider;
+}
+
+export function activate(context: vscode.ExtensionContext): HearthApi {
+  const log = vscode.window.createOutputChannel("Hearth", { log: true });
+  const settings = new SettingsService(log);
+  const modelsFolder = new ModelsFolder(settings, path.join(context.globalStorageUri.fsPath, "models"));
+  const modelsView = new ModelsTreeProvider(modelsFolder, settings, log);
+  const chatView = new ChatViewProvider(context.extensionUri, settings, modelsFolder, log);
+  const modelsTree = vscode.window.createTreeView("hearth.models", { treeDataProvider: modelsView, showCollapseAll: false });
+
+  const describeModelsView = () => {
+    modelsTree.message =
+      settings.current.backend === "llamaCpp"
+        ? undefined
+        : vscode.l10n.t("These GGUF files are for the llama.cpp backend; the selected backend is {0}.", settings.current.backend);
+  };
+  describeModelsView();
+
+  context.subscriptions.push(
+    log,
+    settings,
+    modelsFolder,
+    modelsView,
+    modelsTree,
+    chatView,
+    settings.onDidChange(describeModelsView),
+    vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chatView),
+    registerModelCommands(settings, modelsFolder, log),
+    vscode.commands.registerCommand("hearth.openChat", () => vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`)),
+    vscode.commands.registerCommand("hearth.refreshModels", () => modelsFolder.notifyChanged()),
+    vscode.commands.registerCommand("hearth.showLog", () => log.show()),
+    vscode.commands.registerCommand("hearth.openSettings", (key?: string) =>
+      vscode.commands.executeCommand("workbench.action.openSettings", key ?? "@ext:hearth.hearth"),
+    ),
+  );
+  log.info(`Hearth ${(context.extension.packageJSON as { version: string }).version} activated (${vscode.env.remoteName ?? "local"} extension host).`);
+  return { settings, modelsFolder, modelsView, chatView };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

@@ -1,0 +1,181 @@
+// Command-palette and Models-view commands that act on model files: install (copy a GGUF file
+// into the models folder), select (for chat, completion or embedding) and remove.
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { SettingsService } from "../config/settingsService";
+import type { SettingKey } from "../config/settings";
+import { listServerModels } from "../engine/backendReadiness";
+import { formatBytes, modelSettingValue, resolveModelPath, type ModelFile } from "./modelFiles";
+import type { ModelsFolder } from "./modelsFolder";
+import { MODEL_ROLES, type ModelRole, type ModelTreeNode } from "./modelsTreeProvider";
+import { installModelFile } from "./installModelFile";
+
+const ROLE_LABELS: Record<ModelRole, string> = { chat: "Chat", completion: "Inline completions", embedding: "Embeddings" };
+
+export function registerModelCommands(
+  settings: SettingsService,
+  folder: ModelsFolder,
+  log: vscode.LogOutputChannel,
+): vscode.Disposable {
+  const commands = new ModelCommands(settings, folder, log);
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand("hearth.installModel", () => commands.install()),
+    vscode.commands.registerCommand("hearth.selectModel", (node?: ModelTreeNode) => commands.select(node)),
+    vscode.commands.registerCommand("hearth.removeModel", (node?: ModelTreeNode) => commands.remove(node)),
+  );
+}
+
+class ModelCommands {
+  constructor(
+    private readonly settings: SettingsService,
+    private readonly folder: ModelsFolder,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  async install(): Promise<string[]> {
+    const backend = this.settings.current.backend;
+    if (backend !== "llamaCpp") {
+      void vscode.window.showInformationMessage(
+        backend === "ollama"
+          ? vscode.l10n.t("Hearth installs GGUF files for its llama.cpp backend. To add a model to Ollama, run `ollama pull NAME`.")
+          : vscode.l10n.t("Hearth installs GGUF files for its llama.cpp backend. Add models to your OpenAI-compatible server with its own tools."),
+      );
+      return [];
+    }
+    const picked = await vscode.window.showOpenDialog({
+      title: vscode.l10n.t("Install GGUF models into Hearth's models folder"),
+      canSelectMany: true,
+      openLabel: vscode.l10n.t("Install"),
+      filters: { [vscode.l10n.t("GGUF models")]: ["gguf"] },
+      defaultUri: vscode.Uri.file(os.homedir()),
+    });
+    if (!picked?.length) return [];
+    const directory = this.folder.directory;
+    const installed: string[] = [];
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("Installing models") },
+      async (progress) => {
+        for (const uri of picked) {
+          progress.report({ message: path.basename(uri.fsPath) });
+          try {
+            installed.push(await installModelFile(uri.fsPath, directory));
+            this.log.info(`Installed ${uri.fsPath} into ${directory}`);
+          } catch (error) {
+            this.log.warn(`Install of ${uri.fsPath} failed:`, error);
+            void vscode.window.showErrorMessage((error as Error).message);
+          }
+        }
+      },
+    );
+    this.folder.notifyChanged();
+    if (installed.length && !this.settings.current.models.chat) {
+      const name = path.basename(installed[0]);
+      const choice = await vscode.window.showInformationMessage(
+        vscode.l10n.t("Installed {0}. No chat model is selected yet.", name),
+        vscode.l10n.t("Use for Chat"),
+      );
+      if (choice) await this.assign(["chat"], modelSettingValue(installed[0], directory));
+    }
+    return installed;
+  }
+
+  async select(node?: ModelTreeNode): Promise<void> {
+    const value = node ? modelSettingValue(node.file.path, this.folder.directory) : await this.pickModelToSelect();
+    if (value === undefined) return;
+    const role = await vscode.window.showQuickPick(
+      [
+        { label: ROLE_LABELS.chat, roles: ["chat"] as ModelRole[] },
+        { label: ROLE_LABELS.completion, roles: ["completion"] as ModelRole[] },
+        { label: `${ROLE_LABELS.chat} and ${ROLE_LABELS.completion.toLowerCase()}`, roles: ["chat", "completion"] as ModelRole[] },
+        { label: ROLE_LABELS.embedding, roles: ["embedding"] as ModelRole[] },
+      ],
+      { title: vscode.l10n.t("Use {0} for…", path.basename(value)) },
+    );
+    if (role) await this.assign(role.roles, value);
+  }
+
+  async remove(node?: ModelTreeNode): Promise<void> {
+    const file = node?.file ?? (await this.pickModelFile(vscode.l10n.t("Remove which model?")));
+    if (!file) return;
+    const remove = vscode.l10n.t("Remove");
+    const answer = await vscode.window.showWarningMessage(
+      vscode.l10n.t("Delete {0} ({1}) from disk?", file.name, formatBytes(file.sizeBytes)),
+      { modal: true, detail: file.path },
+      remove,
+    );
+    if (answer !== remove) return;
+    try {
+      await fs.rm(file.path);
+    } catch (error) {
+      void vscode.window.showErrorMessage(vscode.l10n.t("Could not delete {0}: {1}", file.path, (error as Error).message));
+      return;
+    }
+    this.log.info(`Removed ${file.path}`);
+    const directory = this.folder.directory;
+    const rolesCleared = MODEL_ROLES.filter((role) => {
+      const selected = resolveModelPath(this.settings.current.models[role], directory);
+      return selected !== undefined && path.resolve(selected) === path.resolve(file.path);
+    });
+    for (const role of rolesCleared) await updateSetting(`models.${role}`, "");
+    this.folder.notifyChanged();
+    if (rolesCleared.length) {
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t("Removed {0}. It was selected for {1}; select another model.", file.name, rolesCleared.join(", ")),
+      );
+    }
+  }
+
+  private async pickModelFile(title: string): Promise<ModelFile | undefined> {
+    const files = await this.folder.list();
+    if (!files.length) {
+      void vscode.window.showInformationMessage(vscode.l10n.t("There are no models in {0}.", this.folder.directory));
+      return undefined;
+    }
+    const picked = await vscode.window.showQuickPick(
+      files.map((file) => ({ label: file.name, description: formatBytes(file.sizeBytes), file })),
+      { title },
+    );
+    return picked?.file;
+  }
+
+  /** The value to write into a model setting: a GGUF file name for llama.cpp, a model name for a server. */
+  private async pickModelToSelect(): Promise<string | undefined> {
+    const current = this.settings.current;
+    if (current.backend === "llamaCpp") {
+      const file = await this.pickModelFile(vscode.l10n.t("Select a model"));
+      return file && modelSettingValue(file.path, this.folder.directory);
+    }
+    let names: string[];
+    try {
+      names = await listServerModels(current, { modelsDirectory: this.folder.directory, ollamaHostFromEnvironment: process.env.OLLAMA_HOST });
+    } catch (error) {
+      void vscode.window.showErrorMessage(vscode.l10n.t("Could not list the server's models: {0}", (error as Error).message));
+      return undefined;
+    }
+    if (!names.length) {
+      void vscode.window.showInformationMessage(vscode.l10n.t("The server has no models yet."));
+      return undefined;
+    }
+    return vscode.window.showQuickPick(names, { title: vscode.l10n.t("Select a model") });
+  }
+
+  private async assign(roles: readonly ModelRole[], value: string): Promise<void> {
+    for (const role of roles) await updateSetting(`models.${role}`, value);
+    this.log.info(`Selected ${value} for ${roles.join(", ")}`);
+  }
+}
+
+/** Writes a setting where it is defined now (workspace or user), so the new value takes effect. */
+async function updateSetting(key: SettingKey, value: unknown): Promise<void> {
+  const configuration = vscode.workspace.getConfiguration("hearth");
+  const inspected = configuration.inspect(key);
+  const target =
+    inspected?.workspaceFolderValue !== undefined
+      ? vscode.ConfigurationTarget.WorkspaceFolder
+      : inspected?.workspaceValue !== undefined
+        ? vscode.ConfigurationTarget.Workspace
+        : vscode.ConfigurationTarget.Global;
+  await configuration.update(key, value, target);
+}
