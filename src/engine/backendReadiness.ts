@@ -166,13 +166,18 @@ function fetchWithTimeout({ fetch: send = fetch, probeTimeoutMs = 2000 }: Readin
   return (input, init) => send(input, { ...init, signal: AbortSignal.timeout(probeTimeoutMs) });
 }
 
-/** "connection refused", "no answer within 2 s", … from the errors fetch throws. */
+/** "connection refused", "no answer in time", … from the errors fetch throws (the code may sit a few causes deep). */
 export function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } })?.cause;
-  const code = cause?.code ?? (error as { code?: string })?.code;
-  if (code === "ECONNREFUSED") return "connection refused";
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";
-  if (code === "ECONNRESET") return "connection reset";
-  if ((error as Error)?.name === "TimeoutError") return "no answer in time";
+  const codes: string[] = [];
+  for (let cause: unknown = error; cause instanceof Object && codes.length < 5; cause = (cause as { cause?: unknown }).cause) {
+    const { code, name, message } = cause as { code?: unknown; name?: unknown; message?: unknown };
+    codes.push(String(code ?? ""), String(name ?? ""), String(message ?? ""));
+  }
+  const seen = (pattern: RegExp) => codes.some((text) => pattern.test(text));
+  if (seen(/ECONNREFUSED/)) return "connection refused";
+  if (seen(/ENOTFOUND|EAI_AGAIN/)) return "host not found";
+  if (seen(/ECONNRESET/)) return "connection reset";
+  if (seen(/TimeoutError|timed? ?out/i)) return "no answer in time";
+  if (seen(/^bad port$/)) return "fetch refuses to use that port; choose another";
   return (error as Error)?.message ?? String(error);
 }

@@ -1,0 +1,30 @@
+import * as assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { HearthApi } from "../../src/extension";
+
+describe("activation", () => {
+  it("is lazy: Hearth is not active until one of its views or commands is used", () => {
+    const extension = vscode.extensions.getExtension<HearthApi>("hearth.hearth");
+    assert.ok(extension, "Hearth is installed");
+    assert.equal(extension.isActive, false);
+  });
+
+  it("activates quickly, and registers every command it contributes", async () => {
+    const extension = vscode.extensions.getExtension<HearthApi>("hearth.hearth")!;
+    const started = performance.now();
+    await extension.activate();
+    const activationMs = performance.now() - started;
+    console.log(`      activation took ${activationMs.toFixed(1)} ms (${vscode.env.remoteName ?? "local"} extension host)`);
+    if (process.env.HEARTH_METRICS_FILE) {
+      await fs.mkdir(path.dirname(process.env.HEARTH_METRICS_FILE), { recursive: true });
+      await fs.writeFile(process.env.HEARTH_METRICS_FILE, JSON.stringify({ activationMs }));
+    }
+    assert.ok(activationMs < 2_000, `activation took ${activationMs} ms`);
+
+    const contributed = (extension.packageJSON as { contributes: { commands: Array<{ command: string }> } }).contributes.commands;
+    const registered = new Set(await vscode.commands.getCommands(true));
+    for (const { command } of contributed) assert.ok(registered.has(command), `${command} is registered`);
+  });
+});

@@ -1,0 +1,123 @@
+import * as assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { HearthApi } from "../../src/extension";
+import { tinyFimModel, tinyModel } from "../support/fixtures";
+import { eventually, hearth, replaceWindowFunction, setSettings } from "./helpers";
+
+describe("models", () => {
+  let api: HearthApi;
+  let scratch: string;
+  let models: string;
+  let restoreSettings: () => Promise<void>;
+
+  beforeEach(async () => {
+    api = await hearth();
+    scratch = await fs.mkdtemp(path.join(os.tmpdir(), "hearth-models-"));
+    models = path.join(scratch, "models");
+    await fs.mkdir(models);
+    await fs.copyFile(tinyModel, path.join(models, "tiny.gguf"));
+    restoreSettings = await setSettings({ modelsDirectory: models, "models.chat": "", "models.completion": "" });
+    await eventually(() => api.modelsFolder.directory === models, "the models folder setting");
+  });
+
+  afterEach(async () => {
+    await restoreSettings();
+    await fs.rm(scratch, { recursive: true, force: true });
+  });
+
+  const shown = async () => {
+    const nodes = await api.modelsView.getChildren();
+    return nodes.map((node) => {
+      const item = api.modelsView.getTreeItem(node);
+      return `${String(item.label)} — ${String(item.description)}`;
+    });
+  };
+
+  it("lists the GGUF files of the models folder with their sizes", async () => {
+    await fs.writeFile(path.join(models, "notes.txt"), "not a model");
+    assert.deepEqual(await shown(), ["tiny.gguf — 1.75 MB"]);
+  });
+
+  it("shows a model copied into the folder by hand, through the file watcher", async () => {
+    await shown(); // the view has been shown, so the folder is watched
+    const refreshed = new Promise<void>((resolve) => api.modelsView.onDidChangeTreeData(() => resolve()));
+    await fs.copyFile(tinyFimModel, path.join(models, "tiny-fim.gguf"));
+    await refreshed;
+    assert.deepEqual(await shown(), ["tiny-fim.gguf — 1.75 MB", "tiny.gguf — 1.75 MB"]);
+  });
+
+  it("Select Model… sets the chat model, and the view marks it", async () => {
+    const picks = replaceWindowFunction("showQuickPick", (items: unknown) =>
+      Promise.resolve((items as Array<{ label: string }>).find((item) => item.label === "tiny.gguf" || item.label === "Chat")),
+    );
+    try {
+      await vscode.commands.executeCommand("hearth.selectModel");
+    } finally {
+      picks.restore();
+    }
+    assert.equal(picks.calls.length, 2, "asked which model, then for which role");
+    await eventually(() => api.settings.current.models.chat === "tiny.gguf", "hearth.models.chat");
+    assert.deepEqual(await shown(), ["tiny.gguf — 1.75 MB · chat"]);
+  });
+
+  it("Install Model… copies a chosen GGUF file into the folder and offers it for chat", async () => {
+    const dialog = replaceWindowFunction("showOpenDialog", () => Promise.resolve([vscode.Uri.file(tinyFimModel)]));
+    const offer = replaceWindowFunction("showInformationMessage", (_message: unknown, ...buttons: unknown[]) => Promise.resolve(buttons[0]));
+    try {
+      await vscode.commands.executeCommand("hearth.installModel");
+    } finally {
+      dialog.restore();
+      offer.restore();
+    }
+    assert.deepEqual(await fs.readFile(path.join(models, path.basename(tinyFimModel))), await fs.readFile(tinyFimModel));
+    assert.match(String(offer.calls[0][0]), /No chat model is selected yet/);
+    await eventually(() => api.settings.current.models.chat === path.basename(tinyFimModel), "the installed model used for chat");
+  });
+
+  it("Install Model… refuses a file that is not GGUF, names it, and adds nothing", async () => {
+    const notModel = path.join(scratch, "notes.gguf");
+    await fs.writeFile(notModel, "plain text");
+    const dialog = replaceWindowFunction("showOpenDialog", () => Promise.resolve([vscode.Uri.file(notModel)]));
+    const errors = replaceWindowFunction("showErrorMessage", () => Promise.resolve(undefined));
+    try {
+      await vscode.commands.executeCommand("hearth.installModel");
+    } finally {
+      dialog.restore();
+      errors.restore();
+    }
+    assert.match(String(errors.calls[0][0]), new RegExp(`${notModel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is not a GGUF model`));
+    assert.deepEqual(await fs.readdir(models), ["tiny.gguf"]);
+  });
+
+  it("Remove Model… deletes the file after confirmation and clears the setting that used it", async () => {
+    const restore = await setSettings({ "models.chat": "tiny.gguf", "models.completion": "tiny.gguf" });
+    await eventually(() => api.settings.current.models.chat === "tiny.gguf", "chat model set");
+    const [node] = await api.modelsView.getChildren();
+    const confirm = replaceWindowFunction("showWarningMessage", (...args: unknown[]) => Promise.resolve(args[2]));
+    const info = replaceWindowFunction("showInformationMessage", () => Promise.resolve(undefined));
+    try {
+      await vscode.commands.executeCommand("hearth.removeModel", node);
+    } finally {
+      confirm.restore();
+      info.restore();
+      await restore();
+    }
+    assert.match(String(confirm.calls[0][0]), /Delete tiny\.gguf \(1\.75 MB\) from disk\?/);
+    assert.deepEqual(await fs.readdir(models), []);
+    assert.match(String(info.calls[0][0]), /It was selected for chat, completion/);
+  });
+
+  it("Remove Model… keeps the file when the user cancels", async () => {
+    const [node] = await api.modelsView.getChildren();
+    const cancel = replaceWindowFunction("showWarningMessage", () => Promise.resolve(undefined));
+    try {
+      await vscode.commands.executeCommand("hearth.removeModel", node);
+    } finally {
+      cancel.restore();
+    }
+    assert.deepEqual(await fs.readdir(models), ["tiny.gguf"]);
+  });
+});
