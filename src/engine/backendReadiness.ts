@@ -170,8 +170,8 @@ function fetchWithTimeout({ fetch: send = fetch, probeTimeoutMs = 2000 }: Readin
 export function describeNetworkError(error: unknown): string {
   const codes: string[] = [];
   for (let cause: unknown = error; cause instanceof Object && codes.length < 5; cause = (cause as { cause?: unknown }).cause) {
-    const { code, name, message } = cause as { code?: unknown; name?: unknown; message?: unknown };
-    codes.push(String(code ?? ""), String(name ?? ""), String(message ?? ""));
+    const { code, name, message } = cause as { code?: string; name?: string; message?: string };
+    codes.push(code ?? "", name ?? "", message ?? "");
   }
   const seen = (pattern: RegExp) => codes.some((text) => pattern.test(text));
   if (seen(/ECONNREFUSED/)) return "connection refused";

@@ -32,7 +32,7 @@ describe("models", () => {
     const nodes = await api.modelsView.getChildren();
     return nodes.map((node) => {
       const item = api.modelsView.getTreeItem(node);
-      return `${String(item.label)} — ${String(item.description)}`;
+      return `${item.label as string} — ${item.description as string}`;
     });
   };
 
