@@ -11,6 +11,12 @@ export interface CodeServerOptions {
   readonly scratch: string;
   /** User settings written to settings.json before start. */
   readonly userSettings?: Record<string, unknown>;
+  /**
+   * Settings of the machine code-server runs on ("Remote" in the Settings editor). Settings with
+   * `"scope": "machine"` (hearth.modelsDirectory, hearth.ollama.host, hearth.openai.baseUrl) belong
+   * here: VS Code ignores them in user settings when the extension host is remote.
+   */
+  readonly machineSettings?: Record<string, unknown>;
   /** Extra command-line arguments (for example the smoke-test driver option). */
   readonly args?: readonly string[];
   readonly env?: Record<string, string>;
@@ -27,9 +33,10 @@ export interface CodeServer {
 
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {
   const dirs = await scratchDirectories(options.scratch);
-  if (options.userSettings) {
-    await fs.mkdir(path.join(dirs.userDataDir, "User"), { recursive: true });
-    await fs.writeFile(path.join(dirs.userDataDir, "User", "settings.json"), JSON.stringify(options.userSettings, null, 2));
+  for (const [folder, settings] of [["User", options.userSettings], ["Machine", options.machineSettings]] as const) {
+    if (!settings) continue;
+    await fs.mkdir(path.join(dirs.userDataDir, folder), { recursive: true });
+    await fs.writeFile(path.join(dirs.userDataDir, folder, "settings.json"), JSON.stringify(settings, null, 2));
   }
   const port = await freePort();
   const host = `127.0.0.1:${port}`;

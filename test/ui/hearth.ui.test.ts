@@ -1,0 +1,148 @@
+// UI tests: the packaged VSIX installed into a real VS Code (code-server) the way a user
+// installs it, driven through Chromium as a person would. Screenshots go to test-results/.
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import type { Browser, FrameLocator, Page } from "playwright-core";
+import { launchBrowser } from "../support/browser";
+import { installExtension, startCodeServer, type CodeServer } from "../support/codeServer";
+import { fixturesDirectory, repositoryRoot, tinyFimModel, tinyModel } from "../support/fixtures";
+
+const screenshots = path.join(repositoryRoot, "test-results", "ui");
+
+async function packagedVsix(): Promise<string> {
+  if (process.env.HEARTH_VSIX) return process.env.HEARTH_VSIX;
+  const found = (await fs.readdir(repositoryRoot)).filter((name) => /^hearth-linux-x64-[\d.]+\.vsix$/.test(name));
+  if (!found.length) throw new Error("No hearth-linux-x64-*.vsix: run `npm run package` first (npm test does).");
+  return path.join(repositoryRoot, found.sort().at(-1)!);
+}
+
+describe("Hearth in VS Code, installed from its VSIX", function () {
+  this.timeout(120_000);
+  let scratch: string;
+  let server: CodeServer;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    scratch = await fs.mkdtemp(path.join(os.tmpdir(), "hearth-ui-"));
+    const models = path.join(scratch, "models");
+    const workspace = path.join(scratch, "workspace");
+    await fs.mkdir(models);
+    await fs.copyFile(tinyModel, path.join(models, path.basename(tinyModel)));
+    await fs.copyFile(tinyFimModel, path.join(models, path.basename(tinyFimModel)));
+    await fs.cp(path.join(fixturesDirectory, "workspace"), workspace, { recursive: true });
+    await fs.mkdir(screenshots, { recursive: true });
+
+    await installExtension(await packagedVsix(), scratch);
+    server = await startCodeServer({
+      scratch,
+      machineSettings: { "hearth.modelsDirectory": models },
+      userSettings: {
+        "hearth.models.chat": path.basename(tinyFimModel),
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": false,
+        "extensions.autoCheckUpdates": false,
+        "extensions.autoUpdate": false,
+        "telemetry.telemetryLevel": "off",
+        "chat.disableAIFeatures": true,
+      },
+    });
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator(".monaco-workbench .activitybar").waitFor({ timeout: 60_000 });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed" && page) {
+      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
+      await page.screenshot({ path: path.join(screenshots, `failed-${name}.png`) });
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (scratch) await fs.rm(scratch, { recursive: true, force: true });
+  });
+
+  const chatFrame = (): FrameLocator => page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+  const modelsView = () => page.locator(".pane", { has: page.locator(".pane-header", { hasText: /^Models/i }) });
+
+  it("the installed VSIX carries node-llama-cpp for linux-x64 CPU only, and it runs the tiny model", async () => {
+    const [extensionDir] = (await fs.readdir(server.extensionsDir)).filter((name) => name.startsWith("hearth.hearth-"));
+    assert.ok(extensionDir, "Hearth is installed");
+    const root = path.join(server.extensionsDir, extensionDir);
+    const binaries = await fs.readdir(path.join(root, "node_modules", "@node-llama-cpp"));
+    assert.deepEqual(binaries, ["linux-x64"]);
+    await assert.rejects(fs.access(path.join(root, "node_modules", "node-llama-cpp", "llama", "gitRelease.bundle")));
+    const all = await fs.readdir(root, { recursive: true });
+    assert.deepEqual(all.filter((file) => file.endsWith(".map") || file.endsWith(".d.ts")), []);
+
+    // Load node-llama-cpp from the installed extension, in a separate Node process, as the worker will.
+    const script = `
+      const { getLlama, LlamaChatSession } = await import(${JSON.stringify(path.join(root, "node_modules", "node-llama-cpp", "dist", "index.js"))});
+      const llama = await getLlama({ gpu: false, build: "never", maxThreads: 1 });
+      const model = await llama.loadModel({ modelPath: ${JSON.stringify(tinyFimModel)} });
+      const context = await model.createContext({ contextSize: 256, threads: 1 });
+      const session = new LlamaChatSession({ contextSequence: context.getSequence() });
+      const answer = await session.prompt("Hello", { maxTokens: 8 });
+      console.log(JSON.stringify({ answer, gpu: llama.gpu }));`;
+    // From a file: node-llama-cpp tests its binary in a child process that fails under `node -e`.
+    const scriptFile = path.join(scratch, "load-model.mjs");
+    await fs.writeFile(scriptFile, script);
+    const { stdout } = await promisify(execFile)(process.execPath, [scriptFile], { timeout: 60_000 });
+    const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as { answer: string; gpu: unknown };
+    assert.ok(result.answer.length > 0);
+    assert.equal(result.gpu, false);
+  });
+
+  it("shows the Hearth container with its Chat and Models views", async () => {
+    await page.locator('.activitybar [aria-label^="Hearth"]').first().click();
+    await page.locator(".pane-header", { hasText: /^Chat/i }).first().waitFor();
+    await modelsView().waitFor();
+
+    const rows = modelsView().locator(".monaco-list-row");
+    await rows.filter({ hasText: "llama-2-tiny-random.gguf" }).waitFor();
+    await rows.filter({ hasText: "llama-2-tiny-random-fim.gguf" }).filter({ hasText: "1.75 MB · chat" }).waitFor();
+
+    await chatFrame().getByText("llama.cpp (on this machine)").waitFor({ timeout: 30_000 });
+    await chatFrame().getByText("Model: llama-2-tiny-random-fim.gguf").waitFor();
+    await chatFrame().getByText("GPU layers").waitFor();
+    await page.screenshot({ path: path.join(screenshots, "hearth-views.png") });
+  });
+
+  it("runs Hearth: Select Model… from the command palette and the views follow", async () => {
+    await page.keyboard.press("F1");
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor();
+    await input.fill(">Hearth: Select Model");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "Hearth: Select Model…" }).first().waitFor();
+    await page.keyboard.press("Enter");
+
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "llama-2-tiny-random.gguf" }).waitFor();
+    await page.screenshot({ path: path.join(screenshots, "select-model.png") });
+    await input.fill("llama-2-tiny-random.gguf");
+    await page.keyboard.press("Enter");
+    await page.locator('.quick-input-list .monaco-list-row[aria-label="Inline completions"]').waitFor();
+    await input.fill("Chat");
+    await page.locator('.quick-input-list .monaco-list-row[aria-label="Chat"]').waitFor();
+    await page.keyboard.press("Enter");
+
+    await chatFrame().getByText("Model: llama-2-tiny-random.gguf").waitFor({ timeout: 30_000 });
+    await modelsView().locator(".monaco-list-row", { hasText: "llama-2-tiny-random.gguf" }).filter({ hasText: "· chat" }).first().waitFor();
+    await page.screenshot({ path: path.join(screenshots, "model-selected.png") });
+  });
+
+  it("tells the user what is missing when the chat model's file is deleted", async () => {
+    await fs.rm(path.join(scratch, "models", path.basename(tinyModel)));
+    await chatFrame().getByText(/The model file .*llama-2-tiny-random\.gguf does not exist\./).waitFor({ timeout: 30_000 });
+    assert.equal(await modelsView().locator(".monaco-list-row", { hasText: "llama-2-tiny-random.gguf" }).count(), 0);
+    await chatFrame().getByRole("button", { name: "Select Model…" }).waitFor();
+    await page.screenshot({ path: path.join(screenshots, "missing-model.png") });
+  });
+});
