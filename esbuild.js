@@ -2,6 +2,7 @@
 //  - dist/extension.js: the extension host code (CommonJS). `vscode` is provided by the host;
 //    `node-llama-cpp` is ESM with native binaries, so it stays external, ships in the VSIX's
 //    node_modules and is loaded with `await import()` only when a model is first needed.
+//  - dist/llamaWorker.js: the llama.cpp worker process (CommonJS, node-llama-cpp external).
 //  - dist/webview/: the chat view's browser code and styles (no CDN; the webview's CSP allows
 //    only these files).
 // Usage: node esbuild.js [--production] [--watch]
@@ -41,6 +42,16 @@ const builds = [
     format: "cjs",
     target: "node20",
     external: ["vscode", "node-llama-cpp"],
+  },
+  {
+    // The llama.cpp worker process: owns node-llama-cpp and the model weights.
+    ...common,
+    entryPoints: ["src/engine/llamaCpp/worker.ts"],
+    outfile: "dist/llamaWorker.js",
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    external: ["node-llama-cpp"],
   },
   {
     ...common,

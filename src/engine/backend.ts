@@ -1,0 +1,106 @@
+// The one interface chat, completions and the Models view are written against. Three
+// implementations: the embedded llama.cpp worker, Ollama, and OpenAI-compatible servers.
+// Plain Node: no VS Code types, so backends are unit-tested against real loopback servers.
+import type { BackendKind } from "../config/settings";
+import type { Event } from "./event";
+
+export interface ChatMessage {
+  readonly role: "system" | "user" | "assistant";
+  readonly content: string;
+}
+
+export interface GenerationOptions {
+  readonly maxTokens?: number;
+  readonly temperature?: number;
+  /** Called with each piece of text as the model produces it. */
+  readonly onChunk?: (text: string) => void;
+}
+
+export interface InfillRequest {
+  /** Text before the cursor. */
+  readonly prefix: string;
+  /** Text after the cursor. */
+  readonly suffix: string;
+  /** Extra snippets (other open files, recently edited code) placed before the prefix. */
+  readonly context?: readonly string[];
+}
+
+/** Per-request figures, as the status bar and benchmarks show them. */
+export interface Usage {
+  readonly promptTokens: number;
+  /** Prompt tokens served from the KV cache instead of being evaluated again. */
+  readonly reusedPromptTokens: number;
+  readonly completionTokens: number;
+  readonly timeToFirstTokenMs: number;
+  readonly tokensPerSecond: number;
+}
+
+export type StopReason = "endOfText" | "maxTokens" | "cancelled";
+
+export interface Generation {
+  readonly text: string;
+  readonly stopReason: StopReason;
+  readonly usage: Usage;
+}
+
+export interface ModelInfo {
+  /** What settings call the model: a GGUF file name, an Ollama model name, a server's model id. */
+  readonly name: string;
+  readonly sizeBytes?: number;
+  readonly details?: string;
+}
+
+export interface LoadedModel {
+  readonly name: string;
+  /** Layers actually on the GPU (llama.cpp), when known. */
+  readonly gpuLayers?: number;
+  readonly totalLayers?: number;
+  readonly contextSize?: number;
+}
+
+export type BackendState =
+  | { readonly kind: "idle"; readonly loaded: readonly LoadedModel[] }
+  | { readonly kind: "loading"; readonly model: string; readonly progress?: number }
+  | { readonly kind: "generating"; readonly model: string }
+  | { readonly kind: "error"; readonly message: string };
+
+export interface Backend {
+  readonly kind: BackendKind;
+  readonly state: BackendState;
+  readonly onDidChangeState: Event<BackendState>;
+  /** The last finished request's usage, for the status bar. */
+  readonly onDidFinishRequest: Event<Usage>;
+
+  chat(model: string, messages: readonly ChatMessage[], options?: GenerationOptions, signal?: AbortSignal): Promise<Generation>;
+  infill(model: string, request: InfillRequest, options?: GenerationOptions, signal?: AbortSignal): Promise<Generation>;
+  embed(model: string, texts: readonly string[], signal?: AbortSignal): Promise<number[][]>;
+  listModels(signal?: AbortSignal): Promise<ModelInfo[]>;
+  load(model: string, signal?: AbortSignal): Promise<LoadedModel>;
+  unload(): Promise<void>;
+  dispose(): void;
+}
+
+/** Measures a streamed generation: time to first token and tokens per second. */
+export class GenerationClock {
+  private readonly started = performance.now();
+  private firstTokenAt: number | undefined;
+
+  /** Call when a chunk of generated text arrives. */
+  chunk(): void {
+    this.firstTokenAt ??= performance.now();
+  }
+
+  usage(promptTokens: number, reusedPromptTokens: number, completionTokens: number): Usage {
+    const now = performance.now();
+    const first = this.firstTokenAt ?? now;
+    const generatingSeconds = (now - first) / 1000;
+    return {
+      promptTokens,
+      reusedPromptTokens,
+      completionTokens,
+      timeToFirstTokenMs: first - this.started,
+      // The first token's time is in time-to-first-token, so it is left out of the rate.
+      tokensPerSecond: completionTokens > 1 && generatingSeconds > 0 ? (completionTokens - 1) / generatingSeconds : 0,
+    };
+  }
+}

@@ -1,0 +1,132 @@
+// The llama.cpp backend: GGUF files from the models folder, run in the worker process.
+import type { BackendKind } from "../../config/settings";
+import { listModelFiles, resolveModelPath } from "../../models/modelFiles";
+import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelInfo, Usage } from "../backend";
+import { BackendError } from "../backendError";
+import { Emitter } from "../event";
+import type { LlamaWorkerClient } from "./llamaWorkerClient";
+import type { LlamaRunSettings } from "./workerProtocol";
+
+export interface LlamaCppConfiguration {
+  readonly modelsDirectory: string;
+  readonly run: LlamaRunSettings;
+}
+
+export class LlamaCppBackend implements Backend {
+  readonly kind: BackendKind = "llamaCpp";
+  private current: BackendState = { kind: "idle", loaded: [] };
+  private readonly loaded = new Map<string, LoadedModel>();
+  private active = 0;
+  private readonly stateEmitter = new Emitter<BackendState>();
+  private readonly usageEmitter = new Emitter<Usage>();
+  readonly onDidChangeState = this.stateEmitter.event;
+  readonly onDidFinishRequest = this.usageEmitter.event;
+  private readonly subscriptions;
+
+  constructor(
+    private readonly worker: LlamaWorkerClient,
+    private readonly configuration: () => LlamaCppConfiguration,
+  ) {
+    this.subscriptions = [
+      worker.onLoading(({ modelPath, progress }) => this.setState({ kind: "loading", model: modelPath, progress })),
+      worker.onExit(() => {
+        this.loaded.clear();
+        this.setState({ kind: "idle", loaded: [] });
+      }),
+    ];
+  }
+
+  get state(): BackendState {
+    return this.current;
+  }
+
+  async chat(model: string, messages: readonly ChatMessage[], options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
+    const { modelPath, run } = this.resolve(model, "hearth.models.chat");
+    return this.generate(modelPath, () =>
+      this.worker.request(
+        { type: "chat", modelPath, settings: run, messages, options: { maxTokens: options.maxTokens, temperature: options.temperature } },
+        { onChunk: options.onChunk, signal },
+      ),
+    );
+  }
+
+  async infill(model: string, request: InfillRequest, options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
+    const { modelPath, run } = this.resolve(model, "hearth.models.completion");
+    return this.generate(modelPath, () =>
+      this.worker.request(
+        { type: "infill", modelPath, settings: run, request, options: { maxTokens: options.maxTokens, temperature: options.temperature } },
+        { onChunk: options.onChunk, signal },
+      ),
+    );
+  }
+
+  async embed(model: string, texts: readonly string[], signal?: AbortSignal): Promise<number[][]> {
+    const { modelPath, run } = this.resolve(model, "hearth.models.embedding");
+    return this.track(modelPath, () => this.worker.request({ type: "embed", modelPath, settings: run, texts }, { signal }));
+  }
+
+  async listModels(): Promise<ModelInfo[]> {
+    const files = await listModelFiles(this.configuration().modelsDirectory);
+    return files.map((file) => ({ name: file.name, sizeBytes: file.sizeBytes }));
+  }
+
+  async load(model: string, signal?: AbortSignal): Promise<LoadedModel> {
+    const { modelPath, run } = this.resolve(model, "hearth.models.chat");
+    const loaded = await this.track(modelPath, () => this.worker.request({ type: "load", modelPath, settings: run }, { signal }));
+    this.loaded.set(modelPath, loaded);
+    this.setIdleIfQuiet();
+    return loaded;
+  }
+
+  unload(): Promise<void> {
+    this.worker.stop();
+    this.loaded.clear();
+    this.setState({ kind: "idle", loaded: [] });
+    return Promise.resolve();
+  }
+
+  dispose(): void {
+    for (const subscription of this.subscriptions) subscription.dispose();
+    this.worker.dispose();
+    this.stateEmitter.dispose();
+    this.usageEmitter.dispose();
+  }
+
+  private resolve(model: string, setting: string): { modelPath: string; run: LlamaRunSettings } {
+    const configuration = this.configuration();
+    const modelPath = resolveModelPath(model, configuration.modelsDirectory);
+    if (!modelPath) {
+      throw new BackendError("modelMissing", `No model is selected (${setting}). Select one with "Hearth: Select Model…".`, "", setting);
+    }
+    return { modelPath, run: configuration.run };
+  }
+
+  private async generate(modelPath: string, work: () => Promise<Generation>): Promise<Generation> {
+    const generation = await this.track(modelPath, work);
+    this.usageEmitter.fire(generation.usage);
+    return generation;
+  }
+
+  private async track<T>(modelPath: string, work: () => Promise<T>): Promise<T> {
+    this.active++;
+    this.setState({ kind: "generating", model: modelPath });
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof BackendError && error.code !== "internal") this.setState({ kind: "error", message: error.message });
+      throw error;
+    } finally {
+      this.active--;
+      if (this.current.kind !== "error") this.setIdleIfQuiet();
+    }
+  }
+
+  private setIdleIfQuiet(): void {
+    if (this.active === 0) this.setState({ kind: "idle", loaded: [...this.loaded.values()] });
+  }
+
+  private setState(state: BackendState): void {
+    this.current = state;
+    this.stateEmitter.fire(state);
+  }
+}

@@ -1,0 +1,168 @@
+// The extension host's side of the llama.cpp worker: starts the worker process when a request
+// needs it, sends typed requests and streams their chunks back, cancels, stops the worker after
+// keepAlive of idleness (freeing the model's memory), and when the worker dies mid-request
+// rejects what was pending with a clear error that keeps the partial text.
+import { fork, type ChildProcess } from "node:child_process";
+import { BackendError } from "../backendError";
+import { Emitter } from "../event";
+import type { ResultByType, WorkerRequest, WorkerToHost } from "./workerProtocol";
+
+export interface WorkerClientOptions {
+  /** The worker's script (dist/llamaWorker.js in the extension). */
+  readonly workerScript: string;
+  /** Idle time after which the worker is stopped and its models freed. */
+  readonly keepAliveMs: () => number;
+  readonly log: (level: "info" | "warn" | "error", message: string) => void;
+}
+
+interface Pending {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
+  readonly onChunk?: (text: string) => void;
+  partialText: string;
+}
+
+type RequestBody<T extends WorkerRequest["type"]> = Omit<Extract<WorkerRequest, { type: T }>, "id">;
+
+export class LlamaWorkerClient {
+  private worker: ChildProcess | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly noticeEmitter = new Emitter<string>();
+  private readonly loadingEmitter = new Emitter<{ modelPath: string; progress: number }>();
+  private readonly exitEmitter = new Emitter<{ expected: boolean }>();
+  readonly onNotice = this.noticeEmitter.event;
+  readonly onLoading = this.loadingEmitter.event;
+  readonly onExit = this.exitEmitter.event;
+
+  constructor(private readonly options: WorkerClientOptions) {}
+
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
+
+  /** The worker's process id, while it runs (tests use it to kill the worker). */
+  get pid(): number | undefined {
+    return this.worker?.pid;
+  }
+
+  request<T extends WorkerRequest["type"]>(
+    body: RequestBody<T> & { readonly type: T },
+    { onChunk, signal }: { onChunk?: (text: string) => void; signal?: AbortSignal } = {},
+  ): Promise<ResultByType[T]> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    const worker = this.ensureWorker();
+    const id = this.nextId++;
+    clearTimeout(this.idleTimer);
+    return new Promise<ResultByType[T]>((resolve, reject) => {
+      const onAbort = () => worker.connected && worker.send({ type: "cancel", id });
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const settle = () => {
+        signal?.removeEventListener("abort", onAbort);
+        this.pending.delete(id);
+        this.scheduleIdleStop();
+      };
+      this.pending.set(id, {
+        resolve: (value) => (settle(), resolve(value as ResultByType[T])),
+        reject: (error) => (settle(), reject(error)),
+        onChunk,
+        partialText: "",
+      });
+      worker.send({ ...body, id });
+    });
+  }
+
+  /** Stops the worker now (settings changed, idle, or shutting down); pending requests fail. */
+  stop(): void {
+    clearTimeout(this.idleTimer);
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = undefined;
+    this.failPending(new BackendError("workerCrashed", "The llama.cpp worker was stopped before it answered."));
+    worker.removeAllListeners("exit");
+    worker.kill();
+    this.exitEmitter.fire({ expected: true });
+  }
+
+  dispose(): void {
+    this.stop();
+    this.noticeEmitter.dispose();
+    this.loadingEmitter.dispose();
+    this.exitEmitter.dispose();
+  }
+
+  private ensureWorker(): ChildProcess {
+    if (this.worker) return this.worker;
+    // The extension host's own runtime runs the worker (under Electron, fork sets it to run as Node).
+    const worker = fork(this.options.workerScript, [], {
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      serialization: "advanced",
+      execArgv: [],
+    });
+    this.worker = worker;
+    this.options.log("info", `Started the llama.cpp worker (pid ${worker.pid}).`);
+    worker.stderr?.setEncoding("utf8").on("data", (text: string) => {
+      for (const line of text.split("\n")) if (line.trim()) this.options.log("warn", `[llama.cpp] ${line.trim()}`);
+    });
+    worker.on("message", (message: WorkerToHost) => this.receive(message));
+    worker.on("error", (error) => this.options.log("error", `llama.cpp worker: ${error.message}`));
+    worker.once("exit", (code, signal) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      const how = signal ? `killed by ${signal}` : `exit code ${code}`;
+      this.options.log("error", `The llama.cpp worker stopped unexpectedly (${how}).`);
+      this.failPending(
+        new BackendError(
+          "workerCrashed",
+          `The llama.cpp worker stopped unexpectedly (${how}) — possibly out of memory, or a crash in llama.cpp. What it had written so far is kept; the next request starts a new worker.`,
+        ),
+      );
+      this.exitEmitter.fire({ expected: false });
+    });
+    return worker;
+  }
+
+  private receive(message: WorkerToHost): void {
+    switch (message.type) {
+      case "chunk": {
+        const pending = this.pending.get(message.id);
+        if (!pending) return;
+        pending.partialText += message.text;
+        pending.onChunk?.(message.text);
+        return;
+      }
+      case "loading":
+        this.loadingEmitter.fire({ modelPath: message.modelPath, progress: message.progress });
+        return;
+      case "result":
+        this.pending.get(message.id)?.resolve(message.result);
+        return;
+      case "error":
+        this.pending.get(message.id)?.reject(new BackendError(message.code, message.message, message.partialText, message.setting));
+        return;
+      case "notice":
+        this.noticeEmitter.fire(message.message);
+        return;
+      case "ready":
+        return;
+    }
+  }
+
+  private failPending(error: BackendError): void {
+    for (const pending of [...this.pending.values()]) {
+      pending.reject(new BackendError(error.code, error.message, pending.partialText));
+    }
+  }
+
+  private scheduleIdleStop(): void {
+    if (this.pending.size > 0 || !this.worker) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.pending.size > 0) return;
+      this.options.log("info", "Stopping the llama.cpp worker after keepAlive of idleness; its models are freed.");
+      this.stop();
+    }, this.options.keepAliveMs());
+    this.idleTimer.unref();
+  }
+}
