@@ -7,6 +7,7 @@ import type { HearthSettings } from "../config/settings";
 import { describeGpuLayers } from "../config/settings";
 import type { ChatAction, ChatStatus } from "../shared/chatProtocol";
 import { checkModelFile, formatBytes, resolveModelPath } from "../models/modelFiles";
+import { describeNetworkError } from "./networkErrors";
 import { isLoopbackUrl, resolveOllamaHost } from "./serverAddress";
 
 export interface ReadinessContext {
@@ -164,20 +165,4 @@ async function openAiModelNames(baseUrl: string, context: ReadinessContext): Pro
 
 function fetchWithTimeout({ fetch: send = fetch, probeTimeoutMs = 2000 }: ReadinessContext): typeof fetch {
   return (input, init) => send(input, { ...init, signal: AbortSignal.timeout(probeTimeoutMs) });
-}
-
-/** "connection refused", "no answer in time", … from the errors fetch throws (the code may sit a few causes deep). */
-export function describeNetworkError(error: unknown): string {
-  const codes: string[] = [];
-  for (let cause: unknown = error; cause instanceof Object && codes.length < 5; cause = (cause as { cause?: unknown }).cause) {
-    const { code, name, message } = cause as { code?: string; name?: string; message?: string };
-    codes.push(code ?? "", name ?? "", message ?? "");
-  }
-  const seen = (pattern: RegExp) => codes.some((text) => pattern.test(text));
-  if (seen(/ECONNREFUSED/)) return "connection refused";
-  if (seen(/ENOTFOUND|EAI_AGAIN/)) return "host not found";
-  if (seen(/ECONNRESET/)) return "connection reset";
-  if (seen(/TimeoutError|timed? ?out/i)) return "no answer in time";
-  if (seen(/^bad port$/)) return "fetch refuses to use that port; choose another";
-  return (error as Error)?.message ?? String(error);
 }

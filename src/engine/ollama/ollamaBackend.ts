@@ -1,0 +1,213 @@
+// The Ollama backend, through the `ollama` client. Every call gets its own client whose fetch
+// carries the caller's AbortSignal, so cancelling one request aborts that request only (the
+// client's own abort() would end every stream it has open).
+import { Ollama, type ChatResponse, type GenerateResponse } from "ollama";
+import type { BackendKind } from "../../config/settings";
+import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelInfo, Usage } from "../backend";
+import { GenerationClock } from "../backend";
+import { BackendError, isAbortError } from "../backendError";
+import { Emitter } from "../event";
+import { describeNetworkError } from "../networkErrors";
+
+export interface OllamaConfiguration {
+  /** Normalised address, such as http://127.0.0.1:11434. */
+  readonly host: string;
+  /** Passed to Ollama as keep_alive ("5m", "1h", "-1"); empty leaves Ollama's default. */
+  readonly keepAlive: string;
+}
+
+export interface PullProgress {
+  readonly status: string;
+  readonly completed?: number;
+  readonly total?: number;
+}
+
+export class OllamaBackend implements Backend {
+  readonly kind: BackendKind = "ollama";
+  private current: BackendState = { kind: "idle", loaded: [] };
+  private readonly stateEmitter = new Emitter<BackendState>();
+  private readonly usageEmitter = new Emitter<Usage>();
+  readonly onDidChangeState = this.stateEmitter.event;
+  readonly onDidFinishRequest = this.usageEmitter.event;
+
+  constructor(private readonly configuration: () => OllamaConfiguration) {}
+
+  get state(): BackendState {
+    return this.current;
+  }
+
+  async chat(model: string, messages: readonly ChatMessage[], options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
+    return this.stream(model, signal, options, (client) =>
+      client.chat({ model, messages: [...messages], stream: true, options: samplingOptions(options), ...this.keepAlive() }),
+    (part: ChatResponse) => part.message?.content ?? "");
+  }
+
+  async infill(model: string, request: InfillRequest, options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
+    const context = request.context?.length ? `${request.context.join("\n\n")}\n\n` : "";
+    return this.stream(model, signal, options, (client) =>
+      client.generate({ model, prompt: context + request.prefix, suffix: request.suffix, stream: true, options: samplingOptions(options), ...this.keepAlive() }),
+    (part: GenerateResponse) => part.response ?? "");
+  }
+
+  async embed(model: string, texts: readonly string[], signal?: AbortSignal): Promise<number[][]> {
+    return this.call(model, signal, async (client) => (await client.embed({ model, input: [...texts], ...this.keepAlive() })).embeddings);
+  }
+
+  async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
+    const { models } = await this.call("", signal, (client) => client.list());
+    return models.map((model) => ({
+      name: model.name,
+      sizeBytes: model.size,
+      details: [model.details?.parameter_size, model.details?.quantization_level].filter(Boolean).join(" "),
+    }));
+  }
+
+  /** Models Ollama holds in memory now (`ollama ps`). */
+  async runningModels(signal?: AbortSignal): Promise<LoadedModel[]> {
+    const { models } = await this.call("", signal, (client) => client.ps());
+    return models.map((model) => ({ name: model.name }));
+  }
+
+  /** The model's details (`ollama show`): template, parameters, capabilities. */
+  async show(model: string, signal?: AbortSignal) {
+    return this.call(model, signal, (client) => client.show({ model }));
+  }
+
+  /** Loads the model into Ollama's memory (a generate request with no prompt, as the Ollama docs describe). */
+  async load(model: string, signal?: AbortSignal): Promise<LoadedModel> {
+    this.setState({ kind: "loading", model });
+    try {
+      await this.call(model, signal, (client) => client.generate({ model, prompt: "", stream: false, ...this.keepAlive() }));
+    } finally {
+      this.setState({ kind: "idle", loaded: [{ name: model }] });
+    }
+    return { name: model };
+  }
+
+  /** Asks Ollama to free every model Hearth used, now (keep_alive 0). */
+  async unload(): Promise<void> {
+    const loaded = this.current.kind === "idle" ? this.current.loaded : [];
+    for (const model of loaded) {
+      await this.call(model.name, undefined, (client) => client.generate({ model: model.name, prompt: "", stream: false, keep_alive: 0 })).catch(() => undefined);
+    }
+    this.setState({ kind: "idle", loaded: [] });
+  }
+
+  /** `ollama pull`, reporting Ollama's progress statuses as they come. */
+  async pull(model: string, onProgress: (progress: PullProgress) => void, signal?: AbortSignal): Promise<void> {
+    await this.call(model, signal, async (client) => {
+      for await (const part of await client.pull({ model, stream: true })) {
+        onProgress({ status: part.status, completed: part.completed, total: part.total });
+      }
+    });
+  }
+
+  /** `ollama rm`. */
+  async delete(model: string, signal?: AbortSignal): Promise<void> {
+    await this.call(model, signal, (client) => client.delete({ model }));
+  }
+
+  dispose(): void {
+    this.stateEmitter.dispose();
+    this.usageEmitter.dispose();
+  }
+
+  private keepAlive(): { keep_alive?: string } {
+    const { keepAlive } = this.configuration();
+    return keepAlive ? { keep_alive: keepAlive } : {};
+  }
+
+  private client(signal: AbortSignal | undefined): Ollama {
+    const { host } = this.configuration();
+    return new Ollama({
+      host,
+      fetch: (input, init) => fetch(input, { ...init, signal: signal && init?.signal ? AbortSignal.any([signal, init.signal]) : (signal ?? init?.signal) }),
+    });
+  }
+
+  private async call<T>(model: string, signal: AbortSignal | undefined, work: (client: Ollama) => Promise<T>): Promise<T> {
+    try {
+      return await work(this.client(signal));
+    } catch (error) {
+      throw this.explain(error, model, "");
+    }
+  }
+
+  private async stream<T extends ChatResponse | GenerateResponse>(
+    model: string,
+    signal: AbortSignal | undefined,
+    options: GenerationOptions,
+    start: (client: Ollama) => Promise<AsyncIterable<T>>,
+    textOf: (part: T) => string,
+  ): Promise<Generation> {
+    const clock = new GenerationClock();
+    let text = "";
+    let last: T | undefined;
+    this.setState({ kind: "generating", model });
+    try {
+      for await (const part of await start(this.client(signal))) {
+        const piece = textOf(part);
+        if (piece) {
+          clock.chunk();
+          text += piece;
+          options.onChunk?.(piece);
+        }
+        last = part;
+      }
+    } catch (error) {
+      if (!(signal?.aborted && isAbortError(error))) {
+        const explained = this.explain(error, model, text);
+        this.setState({ kind: "error", message: explained.message });
+        throw explained;
+      }
+    }
+    const cancelled = !last?.done;
+    const generation: Generation = {
+      text,
+      stopReason: cancelled ? "cancelled" : last?.done_reason === "length" ? "maxTokens" : "endOfText",
+      // Ollama reports evaluated prompt tokens; how many came from its cache it does not say.
+      usage: clock.usage(last?.prompt_eval_count ?? 0, 0, last?.eval_count ?? 0),
+    };
+    this.setState({ kind: "idle", loaded: [{ name: model }] });
+    this.usageEmitter.fire(generation.usage);
+    return generation;
+  }
+
+  /** Ollama's failures, told in the user's terms (the ollama client's error shapes are in LIBRARY-NOTES). */
+  private explain(error: unknown, model: string, partialText: string): BackendError {
+    const { host } = this.configuration();
+    const status = (error as { status_code?: number }).status_code;
+    const message = (error as Error)?.message ?? String(error);
+    if (status === 404 || /not found, try pulling it first/.test(message)) {
+      return new BackendError("modelNotFound", `Ollama has no model named ${model}. Pull it with \`ollama pull ${model}\`, or select another model.`, partialText, "hearth.models.chat");
+    }
+    if (status !== undefined) {
+      return new BackendError("badResponse", `Ollama at ${host} answered ${status}: ${message}`, partialText);
+    }
+    if (error instanceof TypeError && /terminated|other side closed/i.test(message + String((error as { cause?: unknown }).cause))) {
+      return new BackendError("streamCut", `Ollama at ${host} closed the connection in the middle of the answer. What it sent is kept; try again.`, partialText);
+    }
+    if (error instanceof TypeError && /fetch failed/.test(message)) {
+      return new BackendError(
+        "serverUnreachable",
+        `Ollama isn't running at ${host} (${describeNetworkError(error)}); start it with \`ollama serve\`, or set hearth.ollama.host to where it runs.`,
+        partialText,
+        "hearth.ollama.host",
+      );
+    }
+    // An {"error": …} line inside a 200 stream arrives as a plain Error with Ollama's text.
+    return new BackendError("badResponse", `Ollama at ${host} reported an error: ${message}`, partialText);
+  }
+
+  private setState(state: BackendState): void {
+    this.current = state;
+    this.stateEmitter.fire(state);
+  }
+}
+
+function samplingOptions(options: GenerationOptions): { num_predict?: number; temperature?: number } {
+  return {
+    ...(options.maxTokens !== undefined ? { num_predict: options.maxTokens } : {}),
+    ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+  };
+}

@@ -1,0 +1,253 @@
+// The backend for OpenAI-compatible servers: llama-server, LM Studio, GPT4All's API server,
+// vLLM, a Hugging Face endpoint. Chat streams over server-sent events; fill-in-the-middle uses
+// llama-server's /infill when the server has it, else /v1/completions with a suffix.
+import type { BackendKind } from "../../config/settings";
+import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelInfo, Usage } from "../backend";
+import { GenerationClock } from "../backend";
+import { BackendError, isAbortError } from "../backendError";
+import { Emitter } from "../event";
+import { describeNetworkError } from "../networkErrors";
+import { readJsonEvents } from "./serverSentEvents";
+
+export interface OpenAiConfiguration {
+  /** Base URL including /v1, without a trailing slash. */
+  readonly baseUrl: string;
+  readonly apiKey: () => Promise<string | undefined>;
+}
+
+interface StreamedPiece {
+  readonly text: string;
+  readonly finishReason?: string | null;
+  readonly usage?: { prompt_tokens?: number; completion_tokens?: number; cached_tokens?: number };
+}
+
+export class OpenAiBackend implements Backend {
+  readonly kind: BackendKind = "openai";
+  private current: BackendState = { kind: "idle", loaded: [] };
+  private readonly stateEmitter = new Emitter<BackendState>();
+  private readonly usageEmitter = new Emitter<Usage>();
+  readonly onDidChangeState = this.stateEmitter.event;
+  readonly onDidFinishRequest = this.usageEmitter.event;
+  /** Whether the server answered /infill before (undefined: not tried yet). */
+  private hasInfillEndpoint: boolean | undefined;
+
+  constructor(private readonly configuration: () => OpenAiConfiguration) {}
+
+  get state(): BackendState {
+    return this.current;
+  }
+
+  chat(model: string, messages: readonly ChatMessage[], options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
+    const body = { model, messages, stream: true, stream_options: { include_usage: true }, ...sampling(options) };
+    return this.stream(model, `${this.baseUrl()}/chat/completions`, body, options, signal, (event) => {
+      const choice = (event as { choices?: Array<{ delta?: { content?: string }; finish_reason?: string | null }> }).choices?.[0];
+      return { text: choice?.delta?.content ?? "", finishReason: choice?.finish_reason, usage: (event as StreamedPiece).usage };
+    });
+  }
+
+  async infill(model: string, request: InfillRequest, options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
+    if (this.hasInfillEndpoint !== false) {
+      try {
+        const generation = await this.llamaServerInfill(model, request, options, signal);
+        this.hasInfillEndpoint = true;
+        return generation;
+      } catch (error) {
+        if (!(error instanceof BackendError && error.code === "modelNotFound" && this.hasInfillEndpoint === undefined)) throw error;
+        this.hasInfillEndpoint = false; // no /infill here: use /v1/completions from now on
+      }
+    }
+    const context = request.context?.length ? `${request.context.join("\n\n")}\n\n` : "";
+    const body = { model, prompt: context + request.prefix, suffix: request.suffix, stream: true, ...sampling(options) };
+    return this.stream(model, `${this.baseUrl()}/completions`, body, options, signal, (event) => {
+      const choice = (event as { choices?: Array<{ text?: string; finish_reason?: string | null }> }).choices?.[0];
+      return { text: choice?.text ?? "", finishReason: choice?.finish_reason, usage: (event as StreamedPiece).usage };
+    });
+  }
+
+  async embed(model: string, texts: readonly string[], signal?: AbortSignal): Promise<number[][]> {
+    const response = await this.send(`${this.baseUrl()}/embeddings`, { model, input: texts }, model, signal);
+    const body = (await this.json(response)) as { data?: Array<{ embedding?: number[]; index?: number }> };
+    if (!Array.isArray(body.data)) throw new BackendError("badResponse", `The server at ${this.baseUrl()} answered /embeddings without a data list.`);
+    return [...body.data].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((item) => item.embedding ?? []);
+  }
+
+  async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
+    const response = await this.send(`${this.baseUrl()}/models`, undefined, "", signal);
+    const body = (await this.json(response)) as { data?: Array<{ id?: string }> };
+    return (body.data ?? []).map((item) => ({ name: String(item.id) }));
+  }
+
+  /** The server loads models itself; this checks that it offers the model. */
+  async load(model: string, signal?: AbortSignal): Promise<LoadedModel> {
+    const models = await this.listModels(signal);
+    if (!models.some((item) => item.name === model)) {
+      throw new BackendError("modelNotFound", `The server at ${this.baseUrl()} has no model ${model}; it offers ${models.map((m) => m.name).join(", ") || "none"}.`, "", "hearth.models.chat");
+    }
+    return { name: model };
+  }
+
+  unload(): Promise<void> {
+    return Promise.resolve(); // the server manages its own memory
+  }
+
+  dispose(): void {
+    this.stateEmitter.dispose();
+    this.usageEmitter.dispose();
+  }
+
+  private baseUrl(): string {
+    return this.configuration().baseUrl.replace(/\/+$/, "");
+  }
+
+  /** llama-server's native fill-in-the-middle endpoint, at the server's root. */
+  private llamaServerInfill(model: string, request: InfillRequest, options: GenerationOptions, signal?: AbortSignal): Promise<Generation> {
+    const root = this.baseUrl().replace(/\/v1$/, "");
+    const body = {
+      model,
+      input_prefix: request.prefix,
+      input_suffix: request.suffix,
+      input_extra: (request.context ?? []).map((text) => ({ filename: "", text })),
+      stream: true,
+      ...(options.maxTokens !== undefined ? { n_predict: options.maxTokens } : {}),
+      ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+    };
+    return this.stream(model, `${root}/infill`, body, options, signal, (event) => {
+      const piece = event as { content?: string; stop?: boolean; stop_type?: string; tokens_cached?: number; timings?: { prompt_n?: number; predicted_n?: number } };
+      return {
+        text: piece.content ?? "",
+        finishReason: piece.stop ? (piece.stop_type === "limit" ? "length" : "stop") : null,
+        usage: piece.timings ? { prompt_tokens: (piece.tokens_cached ?? 0) + (piece.timings.prompt_n ?? 0), completion_tokens: piece.timings.predicted_n, cached_tokens: piece.tokens_cached } : undefined,
+      };
+    });
+  }
+
+  private async stream(
+    model: string,
+    url: string,
+    body: object,
+    options: GenerationOptions,
+    signal: AbortSignal | undefined,
+    read: (event: unknown) => StreamedPiece,
+  ): Promise<Generation> {
+    const clock = new GenerationClock();
+    let text = "";
+    let finishReason: string | null | undefined;
+    let usage: StreamedPiece["usage"];
+    let completed = false;
+    this.setState({ kind: "generating", model });
+    try {
+      const response = await this.send(url, body, model, signal);
+      if (!response.body) throw new BackendError("badResponse", `The server at ${url} sent no body.`);
+      const events = readJsonEvents(response.body);
+      for (;;) {
+        const next = await events.next();
+        if (next.done) {
+          completed = next.value.done || finishReason !== undefined && finishReason !== null;
+          break;
+        }
+        const piece = read(next.value);
+        if (piece.text) {
+          clock.chunk();
+          text += piece.text;
+          options.onChunk?.(piece.text);
+        }
+        if (piece.finishReason) finishReason = piece.finishReason;
+        if (piece.usage) usage = piece.usage;
+      }
+      if (!completed) {
+        throw new BackendError("streamCut", `The server at ${this.baseUrl()} ended the answer early, without saying it was done. What it sent is kept; try again.`, text);
+      }
+    } catch (error) {
+      if (signal?.aborted && isAbortError(error)) {
+        completed = false;
+      } else {
+        const explained = this.explain(error, model, text);
+        this.setState({ kind: "error", message: explained.message });
+        throw explained;
+      }
+    }
+    const generation: Generation = {
+      text,
+      stopReason: signal?.aborted ? "cancelled" : finishReason === "length" ? "maxTokens" : "endOfText",
+      usage: clock.usage(usage?.prompt_tokens ?? 0, usage?.cached_tokens ?? 0, usage?.completion_tokens ?? 0),
+    };
+    this.setState({ kind: "idle", loaded: [{ name: model }] });
+    this.usageEmitter.fire(generation.usage);
+    return generation;
+  }
+
+  private async send(url: string, body: object | undefined, model: string, signal: AbortSignal | undefined): Promise<Response> {
+    const apiKey = await this.configuration().apiKey();
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: body ? "POST" : "GET",
+        headers: { "Content-Type": "application/json", Accept: body ? "text/event-stream, application/json" : "application/json", ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+        signal,
+      });
+    } catch (error) {
+      throw this.explain(error, model, "");
+    }
+    if (response.ok) return response;
+    const detail = await response.text().catch(() => "");
+    const message = extractErrorMessage(detail) || response.statusText;
+    if (response.status === 401 || response.status === 403) {
+      throw new BackendError("unauthorized", `The server at ${this.baseUrl()} refused the request (${response.status}: ${message}). Set its API key with "Hearth: Set API Key for OpenAI-compatible Server".`, "", "hearth.openai.baseUrl");
+    }
+    if (response.status === 404) {
+      throw new BackendError("modelNotFound", `The server at ${this.baseUrl()} answered 404 for ${new URL(url).pathname}${model ? ` (model ${model})` : ""}: ${message}`, "", "hearth.models.chat");
+    }
+    throw new BackendError("badResponse", `The server at ${this.baseUrl()} answered ${response.status}: ${message}`);
+  }
+
+  private async json(response: Response): Promise<unknown> {
+    const text = await response.text();
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new BackendError("badResponse", `The server at ${this.baseUrl()} answered with something that is not JSON: ${text.slice(0, 120)}`);
+    }
+  }
+
+  private explain(error: unknown, model: string, partialText: string): BackendError {
+    if (error instanceof BackendError) return new BackendError(error.code, error.message, partialText || error.partialText, error.setting);
+    const message = (error as Error)?.message ?? String(error);
+    if (error instanceof SyntaxError) return new BackendError("badResponse", `The server at ${this.baseUrl()} sent something Hearth cannot read: ${message}`, partialText);
+    if (error instanceof TypeError && /terminated/.test(message)) {
+      return new BackendError("streamCut", `The server at ${this.baseUrl()} closed the connection in the middle of the answer. What it sent is kept; try again.`, partialText);
+    }
+    if (error instanceof TypeError && /fetch failed/.test(message)) {
+      return new BackendError(
+        "serverUnreachable",
+        `No OpenAI-compatible server answered at ${this.baseUrl()} (${describeNetworkError(error)}). Start the server, or correct hearth.openai.baseUrl.`,
+        partialText,
+        "hearth.openai.baseUrl",
+      );
+    }
+    return new BackendError("internal", `Request for ${model || "the server"} failed: ${message}`, partialText);
+  }
+
+  private setState(state: BackendState): void {
+    this.current = state;
+    this.stateEmitter.fire(state);
+  }
+}
+
+function sampling(options: GenerationOptions): { max_tokens?: number; temperature?: number } {
+  return {
+    ...(options.maxTokens !== undefined ? { max_tokens: options.maxTokens } : {}),
+    ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+  };
+}
+
+/** OpenAI's {"error": {"message": …}}, llama-server's and others' {"error": "…"}, or the text itself. */
+function extractErrorMessage(text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: string | { message?: string }; message?: string };
+    if (typeof body.error === "string") return body.error;
+    return body.error?.message ?? body.message ?? text.slice(0, 200);
+  } catch {
+    return text.slice(0, 200);
+  }
+}

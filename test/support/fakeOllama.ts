@@ -1,0 +1,149 @@
+// A loopback HTTP server that answers as Ollama does, written from Ollama's API document
+// (docs/api.md): NDJSON streaming for /api/chat, /api/generate and /api/pull, {"error": …}
+// bodies with their status codes, and the non-streaming /api/tags, /api/ps, /api/show,
+// /api/embed and /api/delete. Tests choose the models it has and how a stream misbehaves.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { sendJson, startLoopbackServer, type LoopbackServer } from "./loopbackServer";
+
+export interface FakeOllamaOptions {
+  /** Model names it has pulled. */
+  models: string[];
+  /** Words each generation streams, one per NDJSON line. */
+  words?: string[];
+  /** How a streamed answer goes wrong after `after` lines. */
+  failure?: { after: number; kind: "cut" | "errorLine" | "garbageLine" };
+  /** Delay between streamed lines (for cancel tests). */
+  lineDelayMs?: number;
+}
+
+export interface FakeOllama extends LoopbackServer {
+  readonly options: FakeOllamaOptions;
+  /** Request bodies by path, in arrival order. */
+  readonly bodies: Array<{ path: string; body: Record<string, unknown> }>;
+}
+
+const now = () => new Date().toISOString();
+
+export async function startFakeOllama(options: FakeOllamaOptions): Promise<FakeOllama> {
+  const bodies: FakeOllama["bodies"] = [];
+  const server = await startLoopbackServer((request, response) => {
+    void readBody(request).then((body) => {
+      const path = new URL(request.url ?? "/", "http://x").pathname;
+      bodies.push({ path, body });
+      return route(options, request.method ?? "GET", path, body, response);
+    });
+  });
+  return Object.assign(server, { options, bodies });
+}
+
+async function readBody(request: IncomingMessage): Promise<Record<string, unknown>> {
+  let text = "";
+  for await (const chunk of request) text += String(chunk);
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+function hasModel(options: FakeOllamaOptions, name: unknown): boolean {
+  const wanted = String(name);
+  return options.models.some((model) => model === wanted || model === `${wanted}:latest`);
+}
+
+async function route(options: FakeOllamaOptions, method: string, path: string, body: Record<string, unknown>, response: ServerResponse): Promise<void> {
+  const model = body.model ?? body.name;
+  switch (`${method} ${path}`) {
+    case "GET /api/version":
+      return sendJson(response, 200, { version: "0.12.0" });
+    case "GET /api/tags":
+      return sendJson(response, 200, {
+        models: options.models.map((name) => ({
+          name,
+          model: name,
+          modified_at: now(),
+          size: 986_000_000,
+          digest: "0".repeat(64),
+          details: { format: "gguf", family: "qwen2", parameter_size: "1.5B", quantization_level: "Q4_K_M" },
+        })),
+      });
+    case "GET /api/ps":
+      return sendJson(response, 200, { models: options.models.slice(0, 1).map((name) => ({ name, model: name, size: 1, size_vram: 0, expires_at: now() })) });
+    case "POST /api/show":
+      if (!hasModel(options, model)) return sendJson(response, 404, { error: `model '${String(model)}' not found` });
+      return sendJson(response, 200, { modelfile: "", parameters: "", template: "{{ .Prompt }}", details: { family: "qwen2" }, capabilities: ["completion", "insert"] });
+    case "POST /api/embed":
+      if (!hasModel(options, model)) return sendJson(response, 404, { error: `model "${String(model)}" not found, try pulling it first` });
+      return sendJson(response, 200, {
+        model,
+        embeddings: (body.input as string[]).map((text) => [text.length, 0.5, -0.25]),
+        total_duration: 1000,
+        load_duration: 100,
+        prompt_eval_count: 4,
+      });
+    case "DELETE /api/delete":
+      if (!hasModel(options, model)) return sendJson(response, 404, { error: `model '${String(model)}' not found` });
+      options.models = options.models.filter((name) => name !== model);
+      response.writeHead(200).end();
+      return;
+    case "POST /api/pull":
+      return streamLines(response, options, [
+        { status: "pulling manifest" },
+        { status: "pulling 8eeb52dfb3bb", digest: "sha256:8eeb52dfb3bb", total: 1000, completed: 0 },
+        { status: "pulling 8eeb52dfb3bb", digest: "sha256:8eeb52dfb3bb", total: 1000, completed: 500 },
+        { status: "pulling 8eeb52dfb3bb", digest: "sha256:8eeb52dfb3bb", total: 1000, completed: 1000 },
+        { status: "verifying sha256 digest" },
+        { status: "writing manifest" },
+        { status: "success" },
+      ], () => options.models.push(String(model)));
+    case "POST /api/chat":
+    case "POST /api/generate": {
+      if (!hasModel(options, model)) return sendJson(response, 404, { error: `model "${String(model)}" not found, try pulling it first` });
+      const chat = path === "/api/chat";
+      if (!chat && !body.prompt && body.stream === false) {
+        return sendJson(response, 200, { model, created_at: now(), response: "", done: true, done_reason: "load" });
+      }
+      const words = options.words ?? ["Hello", " from", " Ollama", "."];
+      const limit = (body.options as { num_predict?: number } | undefined)?.num_predict ?? words.length;
+      const parts = words.slice(0, limit).map((word) =>
+        chat ? { model, created_at: now(), message: { role: "assistant", content: word }, done: false } : { model, created_at: now(), response: word, done: false },
+      );
+      const final = {
+        model,
+        created_at: now(),
+        ...(chat ? { message: { role: "assistant", content: "" } } : { response: "", context: [1, 2, 3] }),
+        done: true,
+        done_reason: limit < words.length ? "length" : "stop",
+        total_duration: 5_000_000,
+        load_duration: 1_000_000,
+        prompt_eval_count: 12,
+        prompt_eval_duration: 1_000_000,
+        eval_count: parts.length,
+        eval_duration: 2_000_000,
+      };
+      return streamLines(response, options, [...parts, final]);
+    }
+    default:
+      return sendJson(response, 404, { error: "404 page not found" });
+  }
+}
+
+async function streamLines(response: ServerResponse, options: FakeOllamaOptions, lines: object[], onComplete?: () => void): Promise<void> {
+  response.writeHead(200, { "Content-Type": "application/x-ndjson" });
+  for (const [index, line] of lines.entries()) {
+    if (options.failure && index === options.failure.after) {
+      if (options.failure.kind === "cut") {
+        // Let what was written reach the client, then drop the connection mid-answer.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        response.socket?.destroy();
+        return;
+      }
+      if (options.failure.kind === "errorLine") {
+        response.end(`${JSON.stringify({ error: "an error was encountered while running the model: CUDA error: out of memory" })}\n`);
+        return;
+      }
+      response.write("<html>proxy error</html>\n");
+    }
+    response.write(`${JSON.stringify(line)}\n`);
+    if (options.lineDelayMs) await new Promise((resolve) => setTimeout(resolve, options.lineDelayMs));
+    if (response.destroyed) return;
+  }
+  onComplete?.();
+  response.end();
+}

@@ -1,0 +1,152 @@
+// The Ollama backend against a loopback server that follows Ollama's API document.
+import * as assert from "node:assert/strict";
+import { BackendError } from "../../src/engine/backendError";
+import { OllamaBackend, type PullProgress } from "../../src/engine/ollama/ollamaBackend";
+import { startFakeOllama, type FakeOllama } from "../support/fakeOllama";
+import { closedPortUrl } from "../support/loopbackServer";
+
+const hello = [{ role: "user" as const, content: "Hello" }];
+
+async function failure(promise: Promise<unknown>): Promise<BackendError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof BackendError, String(error));
+    return error;
+  }
+  return assert.fail("expected an error");
+}
+
+describe("Ollama backend", () => {
+  let ollama: FakeOllama;
+  let backend: OllamaBackend;
+  let keepAlive = "";
+
+  beforeEach(async () => {
+    ollama = await startFakeOllama({ models: ["qwen2.5-coder:1.5b", "llama3.2:latest"] });
+    keepAlive = "";
+    backend = new OllamaBackend(() => ({ host: ollama.url, keepAlive }));
+  });
+  afterEach(async () => {
+    backend.dispose();
+    await ollama.close();
+  });
+
+  it("streams a chat answer line by line, with Ollama's token counts", async () => {
+    const chunks: string[] = [];
+    const answer = await backend.chat("llama3.2", hello, { onChunk: (chunk) => chunks.push(chunk), temperature: 0.2 });
+    assert.deepEqual(chunks, ["Hello", " from", " Ollama", "."]);
+    assert.equal(answer.text, "Hello from Ollama.");
+    assert.equal(answer.stopReason, "endOfText");
+    assert.equal(answer.usage.promptTokens, 12);
+    assert.equal(answer.usage.completionTokens, 4);
+    const sent = ollama.bodies.find((request) => request.path === "/api/chat")!.body;
+    assert.equal(sent.stream, true);
+    assert.deepEqual(sent.options, { temperature: 0.2 });
+    assert.equal(sent.keep_alive, undefined);
+  });
+
+  it("passes keep_alive and the token limit through", async () => {
+    keepAlive = "30m";
+    const answer = await backend.chat("llama3.2", hello, { maxTokens: 2 });
+    assert.equal(answer.stopReason, "maxTokens");
+    const sent = ollama.bodies.find((request) => request.path === "/api/chat")!.body;
+    assert.equal(sent.keep_alive, "30m");
+    assert.deepEqual(sent.options, { num_predict: 2 });
+  });
+
+  it("fills in the middle through /api/generate with a suffix, context first", async () => {
+    const answer = await backend.infill("qwen2.5-coder:1.5b", { prefix: "def add(a, b):\n    return ", suffix: "\n", context: ["# utils.py"] });
+    assert.equal(answer.text, "Hello from Ollama.");
+    const sent = ollama.bodies.find((request) => request.path === "/api/generate")!.body;
+    assert.equal(sent.prompt, "# utils.py\n\ndef add(a, b):\n    return ");
+    assert.equal(sent.suffix, "\n");
+  });
+
+  it("embeds, lists, shows what is loaded, and shows a model", async () => {
+    assert.deepEqual(await backend.embed("llama3.2", ["ab", "abcd"]), [[2, 0.5, -0.25], [4, 0.5, -0.25]]);
+    assert.deepEqual((await backend.listModels()).map((model) => [model.name, model.details]), [
+      ["qwen2.5-coder:1.5b", "1.5B Q4_K_M"],
+      ["llama3.2:latest", "1.5B Q4_K_M"],
+    ]);
+    assert.deepEqual(await backend.runningModels(), [{ name: "qwen2.5-coder:1.5b" }]);
+    assert.deepEqual((await backend.show("llama3.2")).capabilities, ["completion", "insert"]);
+  });
+
+  it("pulls a model, reporting each progress status, and deletes it", async () => {
+    const progress: PullProgress[] = [];
+    await backend.pull("codellama:7b", (step) => progress.push(step));
+    assert.deepEqual(progress.map((step) => step.status), [
+      "pulling manifest",
+      "pulling 8eeb52dfb3bb",
+      "pulling 8eeb52dfb3bb",
+      "pulling 8eeb52dfb3bb",
+      "verifying sha256 digest",
+      "writing manifest",
+      "success",
+    ]);
+    assert.equal(progress[2].completed, 500);
+    assert.equal(progress[2].total, 1000);
+    assert.ok(ollama.options.models.includes("codellama:7b"));
+    await backend.delete("codellama:7b");
+    assert.ok(!ollama.options.models.includes("codellama:7b"));
+    const error = await failure(backend.delete("codellama:7b"));
+    assert.equal(error.code, "modelNotFound");
+  });
+
+  it("says how to pull a model Ollama does not have (404)", async () => {
+    const error = await failure(backend.chat("mistral", hello));
+    assert.equal(error.code, "modelNotFound");
+    assert.equal(error.message, "Ollama has no model named mistral. Pull it with `ollama pull mistral`, or select another model.");
+  });
+
+  it("says Ollama isn't running, and how to start it, when the connection is refused", async () => {
+    const url = await closedPortUrl();
+    const down = new OllamaBackend(() => ({ host: url, keepAlive: "" }));
+    const error = await failure(down.chat("llama3.2", hello));
+    assert.equal(error.code, "serverUnreachable");
+    assert.equal(error.message, `Ollama isn't running at ${url} (connection refused); start it with \`ollama serve\`, or set hearth.ollama.host to where it runs.`);
+    assert.equal(error.setting, "hearth.ollama.host");
+  });
+
+  it("keeps the partial answer when Ollama cuts the stream", async () => {
+    ollama.options.failure = { after: 2, kind: "cut" };
+    const error = await failure(backend.chat("llama3.2", hello));
+    assert.equal(error.code, "streamCut");
+    assert.equal(error.partialText, "Hello from");
+    assert.match(error.message, /closed the connection in the middle of the answer/);
+  });
+
+  it("reports an {\"error\": …} line inside a streamed answer, keeping the partial answer", async () => {
+    ollama.options.failure = { after: 1, kind: "errorLine" };
+    const error = await failure(backend.chat("llama3.2", hello));
+    assert.equal(error.code, "badResponse");
+    assert.match(error.message, /CUDA error: out of memory/);
+    assert.equal(error.partialText, "Hello");
+  });
+
+  it("skips a line that is not JSON and goes on", async () => {
+    ollama.options.failure = { after: 1, kind: "garbageLine" };
+    const warn = console.warn;
+    console.warn = () => undefined; // the ollama client warns about the skipped line
+    try {
+      assert.equal((await backend.chat("llama3.2", hello)).text, "Hello from Ollama.");
+    } finally {
+      console.warn = warn;
+    }
+  });
+
+  it("cancelling one request stops that request only", async () => {
+    ollama.options.words = Array.from({ length: 40 }, (_, index) => ` w${index}`);
+    ollama.options.lineDelayMs = 20;
+    const controller = new AbortController();
+    const chunks: string[] = [];
+    const cancelled = backend.chat("llama3.2", hello, { onChunk: (chunk) => (chunks.push(chunk), chunks.length === 2 && controller.abort()) }, controller.signal);
+    const other = backend.chat("llama3.2", hello);
+    const [first, second] = await Promise.all([cancelled, other]);
+    assert.equal(first.stopReason, "cancelled");
+    assert.equal(first.text, " w0 w1");
+    assert.equal(second.stopReason, "endOfText");
+    assert.equal(second.text.split(" ").length - 1, 40);
+  });
+});
