@@ -133,16 +133,17 @@ export class OpenAiBackend implements Backend {
     let text = "";
     let finishReason: string | null | undefined;
     let usage: StreamedPiece["usage"];
-    let completed = false;
     this.setState({ kind: "generating", model });
     try {
       const response = await this.send(url, body, model, signal);
       if (!response.body) throw new BackendError("badResponse", `The server at ${url} sent no body.`);
       const events = readJsonEvents(response.body);
+      let completed: boolean;
       for (;;) {
         const next = await events.next();
         if (next.done) {
-          completed = next.value.done || finishReason !== undefined && finishReason !== null;
+          // [DONE], or (llama-server's /infill, which sends no [DONE]) a finish reason.
+          completed = next.value.done || Boolean(finishReason);
           break;
         }
         const piece = read(next.value);
@@ -158,9 +159,7 @@ export class OpenAiBackend implements Backend {
         throw new BackendError("streamCut", `The server at ${this.baseUrl()} ended the answer early, without saying it was done. What it sent is kept; try again.`, text);
       }
     } catch (error) {
-      if (signal?.aborted && isAbortError(error)) {
-        completed = false;
-      } else {
+      if (!(signal?.aborted && isAbortError(error))) {
         const explained = this.explain(error, model, text);
         this.setState({ kind: "error", message: explained.message });
         throw explained;

@@ -1,0 +1,94 @@
+// A loopback server with the OpenAI API's shape as llama-server and LM Studio serve it:
+// /v1/models, /v1/embeddings, /v1/chat/completions and /v1/completions streaming
+// server-sent events ending in `data: [DONE]`, and (when `infill` is on) llama-server's /infill.
+import type { ServerResponse } from "node:http";
+import { sendJson, startLoopbackServer, type LoopbackServer } from "./loopbackServer";
+
+export interface FakeOpenAiOptions {
+  models: string[];
+  words?: string[];
+  /** Serve llama-server's /infill. */
+  infill?: boolean;
+  /** Require this bearer token. */
+  apiKey?: string;
+  /** Stop the stream after `after` events: drop the connection, or send an event that is not JSON. */
+  failure?: { after: number; kind: "cut" | "garbage" };
+}
+
+export interface FakeOpenAiServer extends LoopbackServer {
+  readonly options: FakeOpenAiOptions;
+  readonly bodies: Array<{ path: string; body: Record<string, unknown>; authorization?: string }>;
+}
+
+export async function startFakeOpenAiServer(options: FakeOpenAiOptions): Promise<FakeOpenAiServer> {
+  const bodies: FakeOpenAiServer["bodies"] = [];
+  const server = await startLoopbackServer((request, response) => {
+    let text = "";
+    request.on("data", (chunk: Buffer) => (text += chunk.toString()));
+    request.on("end", () => {
+      const path = new URL(request.url ?? "/", "http://x").pathname;
+      const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+      bodies.push({ path, body, authorization: request.headers.authorization });
+      if (options.apiKey && request.headers.authorization !== `Bearer ${options.apiKey}`) {
+        return sendJson(response, 401, { error: { message: "Invalid API Key", type: "authentication_error" } });
+      }
+      void route(options, `${request.method} ${path}`, body, response);
+    });
+  });
+  return Object.assign(server, { options, bodies });
+}
+
+async function route(options: FakeOpenAiOptions, route: string, body: Record<string, unknown>, response: ServerResponse): Promise<void> {
+  const words = options.words ?? ["Hi", " there", "!"];
+  const known = () => options.models.includes(String(body.model));
+  switch (route) {
+    case "GET /v1/models":
+      return sendJson(response, 200, { object: "list", data: options.models.map((id) => ({ id, object: "model", owned_by: "llamacpp" })) });
+    case "POST /v1/embeddings":
+      return sendJson(response, 200, {
+        object: "list",
+        data: (body.input as string[]).map((text, index) => ({ object: "embedding", index, embedding: [text.length, 1] })).reverse(),
+        usage: { prompt_tokens: 2, total_tokens: 2 },
+      });
+    case "POST /v1/chat/completions":
+    case "POST /v1/completions": {
+      if (!known()) return sendJson(response, 404, { error: { message: `The model \`${String(body.model)}\` does not exist.`, type: "invalid_request_error" } });
+      const chat = route === "POST /v1/chat/completions";
+      const events: object[] = words.map((word) => ({
+        id: "cmpl-1",
+        object: chat ? "chat.completion.chunk" : "text_completion",
+        choices: [chat ? { index: 0, delta: { content: word }, finish_reason: null } : { index: 0, text: word, finish_reason: null }],
+      }));
+      events.push({ id: "cmpl-1", choices: [chat ? { index: 0, delta: {}, finish_reason: "stop" } : { index: 0, text: "", finish_reason: "stop" }] });
+      events.push({ id: "cmpl-1", choices: [], usage: { prompt_tokens: 9, completion_tokens: words.length, total_tokens: 9 + words.length } });
+      return streamEvents(response, options, events, true);
+    }
+    case "POST /infill":
+      if (!options.infill) return sendJson(response, 404, { error: { code: 404, message: "File Not Found", type: "not_found_error" } });
+      return streamEvents(
+        response,
+        options,
+        [...words.map((content) => ({ content, stop: false })), { content: "", stop: true, stop_type: "eos", tokens_cached: 30, timings: { prompt_n: 5, predicted_n: words.length } }],
+        false,
+      );
+    default:
+      return sendJson(response, 404, { error: { message: "not found" } });
+  }
+}
+
+async function streamEvents(response: ServerResponse, options: FakeOpenAiOptions, events: object[], sendDone: boolean): Promise<void> {
+  response.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
+  for (const [index, event] of events.entries()) {
+    if (options.failure && index === options.failure.after) {
+      if (options.failure.kind === "cut") {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        response.socket?.destroy();
+        return;
+      }
+      response.write("data: <html>502 Bad Gateway</html>\n\n");
+    }
+    response.write(`data: ${JSON.stringify(event)}\n\n`);
+  }
+  if (sendDone) response.write("data: [DONE]\n\n");
+  response.end();
+}

@@ -1,0 +1,116 @@
+// The OpenAI-compatible backend against a loopback server that streams server-sent events.
+import * as assert from "node:assert/strict";
+import { BackendError } from "../../src/engine/backendError";
+import { OpenAiBackend } from "../../src/engine/openai/openAiBackend";
+import { startFakeOpenAiServer, type FakeOpenAiServer } from "../support/fakeOpenAiServer";
+import { closedPortUrl } from "../support/loopbackServer";
+
+const hello = [{ role: "user" as const, content: "Hello" }];
+
+async function failure(promise: Promise<unknown>): Promise<BackendError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof BackendError, String(error));
+    return error;
+  }
+  return assert.fail("expected an error");
+}
+
+describe("OpenAI-compatible backend", () => {
+  let server: FakeOpenAiServer;
+  let backend: OpenAiBackend;
+  let apiKey: string | undefined;
+
+  beforeEach(async () => {
+    server = await startFakeOpenAiServer({ models: ["qwen2.5-coder"] });
+    apiKey = undefined;
+    backend = new OpenAiBackend(() => ({ baseUrl: `${server.url}/v1/`, apiKey: () => Promise.resolve(apiKey) }));
+  });
+  afterEach(async () => {
+    backend.dispose();
+    await server.close();
+  });
+
+  it("streams a chat answer from /v1/chat/completions, with the usage the server reports", async () => {
+    const chunks: string[] = [];
+    const answer = await backend.chat("qwen2.5-coder", hello, { maxTokens: 50, onChunk: (chunk) => chunks.push(chunk) });
+    assert.deepEqual(chunks, ["Hi", " there", "!"]);
+    assert.equal(answer.text, "Hi there!");
+    assert.equal(answer.stopReason, "endOfText");
+    assert.equal(answer.usage.promptTokens, 9);
+    assert.equal(answer.usage.completionTokens, 3);
+    const sent = server.bodies.find((request) => request.path === "/v1/chat/completions")!;
+    assert.equal(sent.body.max_tokens, 50);
+    assert.equal(sent.body.stream, true);
+    assert.equal(sent.authorization, undefined, "no key configured, none sent");
+  });
+
+  it("sends the API key as a bearer token, and says how to set one when refused", async () => {
+    server.options.apiKey = "sk-local-123";
+    const refused = await failure(backend.chat("qwen2.5-coder", hello));
+    assert.equal(refused.code, "unauthorized");
+    assert.match(refused.message, /refused the request \(401: Invalid API Key\)\. Set its API key/);
+    apiKey = "sk-local-123";
+    assert.equal((await backend.chat("qwen2.5-coder", hello)).text, "Hi there!");
+  });
+
+  it("fills in the middle with llama-server's /infill when the server has it", async () => {
+    server.options.infill = true;
+    const answer = await backend.infill("qwen2.5-coder", { prefix: "a = ", suffix: "\n", context: ["# b.py"] });
+    assert.equal(answer.text, "Hi there!");
+    assert.equal(answer.usage.reusedPromptTokens, 30);
+    const sent = server.bodies.find((request) => request.path === "/infill")!.body;
+    assert.equal(sent.input_prefix, "a = ");
+    assert.deepEqual(sent.input_extra, [{ filename: "", text: "# b.py" }]);
+  });
+
+  it("falls back to /v1/completions with a suffix when there is no /infill, and remembers that", async () => {
+    assert.equal((await backend.infill("qwen2.5-coder", { prefix: "a = ", suffix: "\n" })).text, "Hi there!");
+    await backend.infill("qwen2.5-coder", { prefix: "b = ", suffix: "\n" });
+    assert.deepEqual(server.bodies.map((request) => request.path), ["/infill", "/v1/completions", "/v1/completions"]);
+    assert.equal(server.bodies[1].body.suffix, "\n");
+  });
+
+  it("embeds in input order and lists models", async () => {
+    assert.deepEqual(await backend.embed("qwen2.5-coder", ["a", "bbb"]), [[1, 1], [3, 1]]);
+    assert.deepEqual(await backend.listModels(), [{ name: "qwen2.5-coder" }]);
+  });
+
+  it("keeps the partial answer when the stream is cut in the middle", async () => {
+    server.options.failure = { after: 2, kind: "cut" };
+    const error = await failure(backend.chat("qwen2.5-coder", hello));
+    assert.equal(error.code, "streamCut");
+    assert.equal(error.partialText, "Hi there");
+  });
+
+  it("says so when the server answers garbage mid-stream, keeping the partial answer", async () => {
+    server.options.failure = { after: 1, kind: "garbage" };
+    const error = await failure(backend.chat("qwen2.5-coder", hello));
+    assert.equal(error.code, "badResponse");
+    assert.match(error.message, /not JSON: <html>502 Bad Gateway/);
+    assert.equal(error.partialText, "Hi");
+  });
+
+  it("names an unknown model", async () => {
+    const error = await failure(backend.chat("gpt-9", hello));
+    assert.equal(error.code, "modelNotFound");
+    assert.match(error.message, /404 for \/v1\/chat\/completions \(model gpt-9\): The model `gpt-9` does not exist\./);
+  });
+
+  it("says no server answered when the connection is refused", async () => {
+    const url = await closedPortUrl();
+    const down = new OpenAiBackend(() => ({ baseUrl: `${url}/v1`, apiKey: () => Promise.resolve(undefined) }));
+    const error = await failure(down.chat("qwen2.5-coder", hello));
+    assert.equal(error.code, "serverUnreachable");
+    assert.equal(error.message, `No OpenAI-compatible server answered at ${url}/v1 (connection refused). Start the server, or correct hearth.openai.baseUrl.`);
+  });
+
+  it("stops when cancelled", async () => {
+    const controller = new AbortController();
+    server.options.words = Array.from({ length: 500 }, () => " x");
+    const answer = await backend.chat("qwen2.5-coder", hello, { onChunk: () => controller.abort() }, controller.signal);
+    assert.equal(answer.stopReason, "cancelled");
+    assert.ok(answer.text.length < 1000);
+  });
+});
