@@ -5,6 +5,9 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { ChatViewProvider } from "./chat/chatViewProvider";
 import { SettingsService } from "./config/settingsService";
+import { Engine } from "./engine/engine";
+import { OPENAI_API_KEY_SECRET, registerEngineCommands } from "./engine/engineCommands";
+import { EngineStatusBar } from "./engine/engineStatusBar";
 import { registerModelCommands } from "./models/modelCommands";
 import { ModelsFolder } from "./models/modelsFolder";
 import { ModelsTreeProvider } from "./models/modelsTreeProvider";
@@ -15,6 +18,8 @@ export interface HearthApi {
   readonly modelsFolder: ModelsFolder;
   readonly modelsView: ModelsTreeProvider;
   readonly chatView: ChatViewProvider;
+  readonly engine: Engine;
+  readonly statusBar: EngineStatusBar;
 }
 
 export function activate(context: vscode.ExtensionContext): HearthApi {
@@ -23,6 +28,15 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
   const modelsFolder = new ModelsFolder(settings, path.join(context.globalStorageUri.fsPath, "models"));
   const modelsView = new ModelsTreeProvider(modelsFolder, settings, log);
   const chatView = new ChatViewProvider(context.extensionUri, settings, modelsFolder, log);
+  const engine = new Engine({
+    settings: () => settings.current,
+    modelsDirectory: () => modelsFolder.directory,
+    workerScript: vscode.Uri.joinPath(context.extensionUri, "dist", "llamaWorker.js").fsPath,
+    apiKey: async () => (await context.secrets.get(OPENAI_API_KEY_SECRET)) || undefined,
+    log: (level, message) => log[level](message),
+    notify: (message) => void vscode.window.showInformationMessage(message),
+  });
+  const statusBar = new EngineStatusBar(engine, settings);
   const modelsTree = vscode.window.createTreeView("hearth.models", { treeDataProvider: modelsView, showCollapseAll: false });
 
   const describeModelsView = () => {
@@ -40,7 +54,11 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     modelsView,
     modelsTree,
     chatView,
+    engine,
+    statusBar,
     settings.onDidChange(describeModelsView),
+    settings.onDidChange(() => engine.settingsChanged()),
+    registerEngineCommands(engine, settings, context.secrets),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chatView),
     registerModelCommands(settings, modelsFolder, log),
     vscode.commands.registerCommand("hearth.openChat", () => vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`)),
@@ -51,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     ),
   );
   log.info(`Hearth ${(context.extension.packageJSON as { version: string }).version} activated (${vscode.env.remoteName ?? "local"} extension host).`);
-  return { settings, modelsFolder, modelsView, chatView };
+  return { settings, modelsFolder, modelsView, chatView, engine, statusBar };
 }
 
 export function deactivate(): void {

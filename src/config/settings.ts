@@ -5,6 +5,14 @@
 export type BackendKind = "llamaCpp" | "ollama" | "openai";
 export const BACKEND_KINDS: readonly BackendKind[] = ["llamaCpp", "ollama", "openai"];
 
+export type FlashAttention = "auto" | "on" | "off";
+
+/** Chat formats node-llama-cpp can be told to use instead of the model's own template. */
+export const CHAT_FORMATS = [
+  "auto", "chatML", "llama3.2-lightweight", "llama3.1", "llama3", "llama2Chat", "mistral", "gemma", "gemma4", "qwen",
+  "deepSeek", "harmony", "falconChat", "alpacaChat", "functionary", "seed", "muse", "general",
+] as const;
+
 /** How many model layers llama.cpp offloads to the GPU: as many as fit, all of them, or exactly n. */
 export type GpuLayers = "auto" | "max" | number;
 
@@ -13,8 +21,17 @@ export interface HearthSettings {
   /** Folder of GGUF files; "" means Hearth's own storage folder. */
   readonly modelsDirectory: string;
   readonly models: { readonly chat: string; readonly completion: string; readonly embedding: string };
-  readonly llamaCpp: { readonly gpuLayers: GpuLayers; readonly contextSize: number; readonly threads: number };
-  readonly ollama: { readonly host: string };
+  readonly llamaCpp: {
+    readonly gpuLayers: GpuLayers;
+    readonly contextSize: number;
+    readonly threads: number;
+    readonly batchSize: number;
+    readonly flashAttention: FlashAttention;
+    readonly chatFormat: string;
+    /** Seconds a model stays loaded after its last request; 0: until VS Code closes. */
+    readonly keepAlive: number;
+  };
+  readonly ollama: { readonly host: string; readonly keepAlive: string };
   readonly openai: { readonly baseUrl: string };
   readonly completion: { readonly enabled: boolean };
 }
@@ -29,7 +46,12 @@ export const SETTING_DEFAULTS = {
   "llamaCpp.gpuLayers": "auto",
   "llamaCpp.contextSize": 4096,
   "llamaCpp.threads": 0,
+  "llamaCpp.batchSize": 0,
+  "llamaCpp.flashAttention": "auto",
+  "llamaCpp.chatFormat": "auto",
+  "llamaCpp.keepAlive": 300,
   "ollama.host": "",
+  "ollama.keepAlive": "",
   "openai.baseUrl": "",
   "completion.enabled": true,
 } as const satisfies Record<string, unknown>;
@@ -110,8 +132,12 @@ export function readSettings(get: (key: SettingKey) => unknown): {
       gpuLayers: read("llamaCpp.gpuLayers", gpuLayersRule),
       contextSize: read("llamaCpp.contextSize", wholeNumber),
       threads: read("llamaCpp.threads", wholeNumber),
+      batchSize: read("llamaCpp.batchSize", wholeNumber),
+      flashAttention: read("llamaCpp.flashAttention", oneOf<FlashAttention>(["auto", "on", "off"])),
+      chatFormat: read("llamaCpp.chatFormat", oneOf(CHAT_FORMATS)),
+      keepAlive: read("llamaCpp.keepAlive", wholeNumber),
     },
-    ollama: { host: read("ollama.host", text) },
+    ollama: { host: read("ollama.host", text), keepAlive: read("ollama.keepAlive", text) },
     openai: { baseUrl: read("openai.baseUrl", text) },
     completion: { enabled: read("completion.enabled", flag) },
   };

@@ -3,7 +3,7 @@ import Ajv from "ajv";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { SETTING_DEFAULTS } from "../../src/config/settings";
+import { CHAT_FORMATS, SETTING_DEFAULTS } from "../../src/config/settings";
 import { CHAT_VIEW_COMMANDS } from "../../src/shared/chatProtocol";
 import { repositoryRoot } from "../support/fixtures";
 
@@ -44,6 +44,12 @@ describe("package.json", () => {
     assert.ok(ajv.validate(properties["hearth.backend"], "ollama"));
     assert.ok(!ajv.validate(properties["hearth.llamaCpp.threads"], -1));
     assert.ok(!ajv.validate(properties["hearth.llamaCpp.contextSize"], 1.5));
+  });
+
+  it("offers the chat formats the code accepts, each one node-llama-cpp knows", async () => {
+    assert.deepEqual((properties["hearth.llamaCpp.chatFormat"] as { enum?: string[] }).enum, [...CHAT_FORMATS]);
+    const { resolvableChatWrapperTypeNames } = await import("node-llama-cpp");
+    for (const format of CHAT_FORMATS) assert.ok((resolvableChatWrapperTypeNames as readonly string[]).includes(format), format);
   });
 
   it("contributes the Hearth container with the Chat webview and the Models tree", () => {

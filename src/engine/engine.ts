@@ -1,0 +1,135 @@
+// The engine facade: the one Backend the features use, built for the backend the settings
+// name and rebuilt when they name another. For llama.cpp, a change to how models run (GPU
+// layers, context, threads…) reloads the models that were loaded, so the change applies at once.
+import * as path from "node:path";
+import type { HearthSettings } from "../config/settings";
+import type { Backend, BackendState, Usage } from "./backend";
+import { Emitter, type Disposable } from "./event";
+import { LlamaCppBackend } from "./llamaCpp/llamaCppBackend";
+import { LlamaWorkerClient } from "./llamaCpp/llamaWorkerClient";
+import { resolveThreads } from "./llamaCpp/threads";
+import type { LlamaRunSettings } from "./llamaCpp/workerProtocol";
+import { OllamaBackend } from "./ollama/ollamaBackend";
+import { OpenAiBackend } from "./openai/openAiBackend";
+import { resolveOllamaHost } from "./serverAddress";
+
+export interface EngineOptions {
+  readonly settings: () => HearthSettings;
+  readonly modelsDirectory: () => string;
+  /** dist/llamaWorker.js */
+  readonly workerScript: string;
+  readonly apiKey: () => Promise<string | undefined>;
+  readonly log: (level: "info" | "warn" | "error", message: string) => void;
+  /** Said once to the user, such as "no GPU: layers run on the CPU". */
+  readonly notify: (message: string) => void;
+}
+
+export function llamaRunSettings(settings: HearthSettings): LlamaRunSettings {
+  const { llamaCpp } = settings;
+  return {
+    gpuLayers: llamaCpp.gpuLayers,
+    contextSize: llamaCpp.contextSize,
+    threads: resolveThreads(llamaCpp.threads),
+    batchSize: llamaCpp.batchSize,
+    flashAttention: llamaCpp.flashAttention === "auto" ? "auto" : llamaCpp.flashAttention === "on",
+    chatFormat: llamaCpp.chatFormat,
+  };
+}
+
+export class Engine implements Disposable {
+  private current: { backend: Backend; key: string; subscriptions: Disposable[] } | undefined;
+  private readonly stateEmitter = new Emitter<BackendState>();
+  private readonly usageEmitter = new Emitter<Usage>();
+  readonly onDidChangeState = this.stateEmitter.event;
+  readonly onDidFinishRequest = this.usageEmitter.event;
+  private lastRunSettings: string;
+
+  constructor(private readonly options: EngineOptions) {
+    this.lastRunSettings = JSON.stringify(llamaRunSettings(options.settings()));
+  }
+
+  /** The backend for the current settings (created on first use: nothing starts at activation). */
+  get backend(): Backend {
+    const kind = this.options.settings().backend;
+    if (this.current?.key !== kind) this.replace(kind);
+    return this.current!.backend;
+  }
+
+  /** Call when settings change: switches backend, or reloads llama.cpp models with the new settings. */
+  settingsChanged(): void {
+    const settings = this.options.settings();
+    const run = JSON.stringify(llamaRunSettings(settings));
+    const runChanged = run !== this.lastRunSettings;
+    this.lastRunSettings = run;
+    if (!this.current) return;
+    if (this.current.key !== settings.backend) {
+      this.replace(settings.backend);
+      this.stateEmitter.fire(this.current.backend.state);
+      return;
+    }
+    const state = this.current.backend.state;
+    if (runChanged && this.current.backend instanceof LlamaCppBackend && state.kind === "idle" && state.loaded.length) {
+      const backend = this.current.backend;
+      this.options.log("info", "llama.cpp settings changed: loading the models again.");
+      void (async () => {
+        for (const model of state.loaded) {
+          await backend.load(model.name).catch((error: Error) => this.options.log("error", `Reloading ${model.name}: ${error.message}`));
+        }
+      })();
+    }
+  }
+
+  dispose(): void {
+    this.disposeCurrent();
+    this.stateEmitter.dispose();
+    this.usageEmitter.dispose();
+  }
+
+  private replace(kind: HearthSettings["backend"]): void {
+    this.disposeCurrent();
+    const backend = this.create(kind);
+    this.current = {
+      backend,
+      key: kind,
+      subscriptions: [
+        backend.onDidChangeState((state) => this.stateEmitter.fire(state)),
+        backend.onDidFinishRequest((usage) => this.usageEmitter.fire(usage)),
+      ],
+    };
+  }
+
+  private create(kind: HearthSettings["backend"]): Backend {
+    const { settings, modelsDirectory, log } = this.options;
+    switch (kind) {
+      case "llamaCpp": {
+        const worker = new LlamaWorkerClient({
+          workerScript: this.options.workerScript,
+          // 0 means "until VS Code closes"; timers take at most 2^31-1 ms.
+          keepAliveMs: () => (settings().llamaCpp.keepAlive > 0 ? settings().llamaCpp.keepAlive * 1000 : 2 ** 31 - 1),
+          log,
+        });
+        worker.onNotice((message) => this.options.notify(message));
+        return new LlamaCppBackend(worker, () => ({ modelsDirectory: modelsDirectory(), run: llamaRunSettings(settings()) }));
+      }
+      case "ollama":
+        return new OllamaBackend(() => ({
+          host: resolveOllamaHost(settings().ollama.host, process.env.OLLAMA_HOST),
+          keepAlive: settings().ollama.keepAlive,
+        }));
+      case "openai":
+        return new OpenAiBackend(() => ({ baseUrl: settings().openai.baseUrl, apiKey: this.options.apiKey }));
+    }
+  }
+
+  private disposeCurrent(): void {
+    if (!this.current) return;
+    for (const subscription of this.current.subscriptions) subscription.dispose();
+    this.current.backend.dispose();
+    this.current = undefined;
+  }
+}
+
+/** A model's display name: the file name for a GGUF path, the name itself otherwise. */
+export function modelLabel(name: string): string {
+  return name.includes(path.sep) ? path.basename(name) : name;
+}
