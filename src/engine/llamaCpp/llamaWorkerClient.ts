@@ -97,7 +97,7 @@ export class LlamaWorkerClient {
     // The extension host's own runtime runs the worker (under Electron, fork sets it to run as Node).
     const worker = fork(this.options.workerScript, [], {
       stdio: ["ignore", "ignore", "pipe", "ipc"],
-      serialization: "advanced",
+      serialization: "json",
       execArgv: [],
     });
     this.worker = worker;

@@ -18,10 +18,41 @@ interface LoadedEntry {
   readonly chatSequence: NodeLlamaCpp.LlamaContextSequence;
   readonly infillSequence: NodeLlamaCpp.LlamaContextSequence;
   embeddingContext?: Promise<NodeLlamaCpp.LlamaEmbeddingContext>;
+  /** Resolving a chat wrapper renders the model's template many times (~200 ms): once per format. */
+  readonly chatWrappers: Map<string, NodeLlamaCpp.ChatWrapper>;
   readonly queues: { chat: Promise<unknown>; infill: Promise<unknown> };
 }
 
 const send = (message: WorkerToHost) => process.send?.(message);
+
+/** Streams chunks to the host: the first at once (time to first token), the rest at most every 16 ms,
+ * so a fast model does not spend its time on one IPC message per token. */
+class ChunkStream {
+  private pending = "";
+  private timer: NodeJS.Timeout | undefined;
+  private sentFirst = false;
+  text = "";
+
+  constructor(private readonly id: number) {}
+
+  push(chunk: string): void {
+    this.text += chunk;
+    if (!this.sentFirst) {
+      this.sentFirst = true;
+      send({ type: "chunk", id: this.id, text: chunk });
+      return;
+    }
+    this.pending += chunk;
+    this.timer ??= setTimeout(() => this.flush(), 16);
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending) send({ type: "chunk", id: this.id, text: this.pending });
+    this.pending = "";
+  }
+}
 
 let library: Promise<Library> | undefined;
 let llama: Promise<NodeLlamaCpp.Llama> | undefined;
@@ -86,6 +117,7 @@ async function loadModel(request: { id: number; modelPath: string; settings: Lla
       chatSequence: context.getSequence(),
       infillSequence: context.getSequence(),
       queues: { chat: Promise.resolve(), infill: Promise.resolve() },
+      chatWrappers: new Map(),
     };
   })();
   loaded.set(modelPath, loading);
@@ -127,13 +159,17 @@ async function chat(id: number, modelPath: string, settings: LlamaRunSettings, m
   const lib = await nodeLlamaCpp();
   const entry = await loadModel({ id, modelPath, settings });
   return queued(entry, "chat", async () => {
-    const chatWrapper = resolveChatFormat(lib, entry.model, settings.chatFormat);
+    let chatWrapper = entry.chatWrappers.get(settings.chatFormat);
+    if (!chatWrapper) {
+      chatWrapper = resolveChatFormat(lib, entry.model, settings.chatFormat);
+      entry.chatWrappers.set(settings.chatFormat, chatWrapper);
+    }
     const session = new lib.LlamaChat({ contextSequence: entry.chatSequence, chatWrapper });
     const history = toChatHistory(messages);
     const promptTokens = chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(entry.model.tokenizer).length;
     const meter = entry.chatSequence.tokenMeter.getState();
     const clock = new GenerationClock();
-    let text = "";
+    const chunks = new ChunkStream(id);
     try {
       const response = await session.generateResponse(history, {
         signal,
@@ -142,8 +178,7 @@ async function chat(id: number, modelPath: string, settings: LlamaRunSettings, m
         temperature: options.temperature,
         onTextChunk: (chunk) => {
           clock.chunk();
-          text += chunk;
-          send({ type: "chunk", id, text: chunk });
+          chunks.push(chunk);
         },
       });
       const used = entry.chatSequence.tokenMeter.diff(meter);
@@ -153,8 +188,9 @@ async function chat(id: number, modelPath: string, settings: LlamaRunSettings, m
         usage: clock.usage(promptTokens, Math.max(0, promptTokens - used.usedInputTokens), used.usedOutputTokens),
       };
     } catch (error) {
-      throw error instanceof BackendError ? error : new BackendError("internal", `llama.cpp failed while answering: ${(error as Error).message}`, text);
+      throw error instanceof BackendError ? error : new BackendError("internal", `llama.cpp failed while answering: ${(error as Error).message}`, chunks.text);
     } finally {
+      chunks.flush();
       session.dispose();
     }
   });
@@ -176,7 +212,7 @@ async function infill(id: number, modelPath: string, settings: LlamaRunSettings,
     const promptTokens = entry.model.tokenize(prefix).length + entry.model.tokenize(suffix).length + 3;
     const meter = entry.infillSequence.tokenMeter.getState();
     const clock = new GenerationClock();
-    let text = "";
+    const chunks = new ChunkStream(id);
     try {
       const response = await completion.generateInfillCompletionWithMeta(prefix, suffix, {
         signal,
@@ -185,8 +221,7 @@ async function infill(id: number, modelPath: string, settings: LlamaRunSettings,
         temperature: options.temperature,
         onTextChunk: (chunk) => {
           clock.chunk();
-          text += chunk;
-          send({ type: "chunk", id, text: chunk });
+          chunks.push(chunk);
         },
       });
       const used = entry.infillSequence.tokenMeter.diff(meter);
@@ -196,8 +231,9 @@ async function infill(id: number, modelPath: string, settings: LlamaRunSettings,
         usage: clock.usage(promptTokens, Math.max(0, promptTokens - used.usedInputTokens), used.usedOutputTokens),
       };
     } catch (error) {
-      throw new BackendError("internal", `llama.cpp failed while completing: ${(error as Error).message}`, text);
+      throw new BackendError("internal", `llama.cpp failed while completing: ${(error as Error).message}`, chunks.text);
     } finally {
+      chunks.flush();
       completion.dispose();
     }
   });
