@@ -29,7 +29,7 @@ export default tseslint.config(
     rules: { "no-restricted-imports": ["error", { paths: [noVscode], patterns: nodeBuiltins }] },
   },
   {
-    files: ["test/unit/**/*.ts", "test/ui/**/*.ts", "test/support/**/*.ts"],
+    files: ["test/unit/**/*.ts", "test/ui/**/*.ts", "test/support/**/*.ts", "bench/**/*.ts"],
     rules: { "no-restricted-imports": ["error", { paths: [noVscode] }], "no-console": "off" },
   },
   {
