@@ -38,7 +38,11 @@ export class EngineStatusBar implements vscode.Disposable {
     this.item.backgroundColor = undefined;
     switch (this.state.kind) {
       case "idle": {
-        this.item.text = `$(flame) ${model}${speed}`;
+        // Where the loaded chat model runs, at a glance: "CPU" or "GPU 20/33" (layers offloaded).
+        const chatModel = this.state.loaded.find((entry) => modelLabel(entry.name) === model);
+        const placement =
+          chatModel?.gpuLayers === undefined ? "" : chatModel.gpuLayers === 0 ? " · CPU" : ` · GPU ${chatModel.gpuLayers}/${chatModel.totalLayers ?? "?"}`;
+        this.item.text = `$(flame) ${model}${placement}${speed}`;
         const loaded = this.state.loaded.map(
           (entry) =>
             `- ${modelLabel(entry.name)}${entry.gpuLayers !== undefined ? `: ${entry.gpuLayers} of ${entry.totalLayers ?? "?"} layers on the GPU` : ""}${entry.contextSize ? `, context ${entry.contextSize}` : ""}`,

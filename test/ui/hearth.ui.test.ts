@@ -49,6 +49,8 @@ describe("Hearth in VS Code, installed from its VSIX", function () {
         "extensions.autoUpdate": false,
         "telemetry.telemetryLevel": "off",
         "chat.disableAIFeatures": true,
+        "workbench.secondarySideBar.defaultVisibility": "hidden",
+        "hearth.llamaCpp.threads": 1,
       },
     });
     browser = await launchBrowser();
@@ -116,13 +118,18 @@ describe("Hearth in VS Code, installed from its VSIX", function () {
     await page.screenshot({ path: path.join(screenshots, "hearth-views.png") });
   });
 
-  it("runs Hearth: Select Model… from the command palette and the views follow", async () => {
+  async function runCommand(title: string): Promise<void> {
     await page.keyboard.press("F1");
     const input = page.locator(".quick-input-widget input");
     await input.waitFor();
-    await input.fill(">Hearth: Select Model");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "Hearth: Select Model…" }).first().waitFor();
+    await input.fill(`>${title}`);
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor();
     await page.keyboard.press("Enter");
+  }
+
+  it("runs Hearth: Select Model… from the command palette and the views follow", async () => {
+    await runCommand("Hearth: Select Model…");
+    const input = page.locator(".quick-input-widget input");
 
     await page.locator(".quick-input-list .monaco-list-row", { hasText: "llama-2-tiny-random.gguf" }).waitFor();
     await page.screenshot({ path: path.join(screenshots, "select-model.png") });
@@ -136,6 +143,13 @@ describe("Hearth in VS Code, installed from its VSIX", function () {
     await chatFrame().getByText("Model: llama-2-tiny-random.gguf").waitFor({ timeout: 30_000 });
     await modelsView().locator(".monaco-list-row", { hasText: "llama-2-tiny-random.gguf" }).filter({ hasText: "· chat" }).first().waitFor();
     await page.screenshot({ path: path.join(screenshots, "model-selected.png") });
+  });
+
+  it("loads the chat model in the installed extension's llama.cpp worker, and the status bar says where it runs", async () => {
+    await runCommand("Hearth: Load Chat Model");
+    const status = page.locator(".statusbar-item", { hasText: "llama-2-tiny-random.gguf · CPU" });
+    await status.waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: path.join(screenshots, "model-loaded.png") });
   });
 
   it("tells the user what is missing when the chat model's file is deleted", async () => {
