@@ -51,7 +51,8 @@ const commands = {
       HEARTH_METRICS_FILE: `${results}/integration-metrics.json`,
     }),
   ui: () => {
-    for (const old of readdirSync(".").filter((name) => name.endsWith(".vsix"))) rmSync(old);
+    // The CPU build the UI tests install (GPU builds, hearth-linux-x64-cuda-…, are left alone).
+    for (const old of readdirSync(".").filter((name) => /^hearth-linux-x64-\d[\w.-]*\.vsix$/.test(name))) rmSync(old);
     const packaged = run("npm", ["run", "package"]);
     if (!packaged.ok) return packaged;
     return run("npx", [...mocha, "--timeout", "120000", "out/test/ui/**/*.test.js"], { HEARTH_RESULTS_FILE: `${results}/ui.json` });
@@ -78,7 +79,7 @@ const metricsFile = `${results}/integration-metrics.json`;
 if (layers.includes("integration") && existsSync(metricsFile)) {
   console.log(`activation   ${JSON.parse(readFileSync(metricsFile, "utf8")).activationMs.toFixed(1)} ms (measured in the integration suite)`);
 }
-const vsix = readdirSync(".").find((name) => name.endsWith(".vsix"));
+const vsix = readdirSync(".").find((name) => /^hearth-linux-x64-\d[\w.-]*\.vsix$/.test(name));
 if (layers.includes("ui") && vsix) console.log(`vsix         ${vsix}: ${(statSync(vsix).size / 1e6).toFixed(1)} MB`);
 const passed = rows.reduce((sum, row) => sum + row.passed, 0);
 const failed = rows.reduce((sum, row) => sum + row.failed, 0);

@@ -27,7 +27,6 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
   const settings = new SettingsService(log);
   const modelsFolder = new ModelsFolder(settings, path.join(context.globalStorageUri.fsPath, "models"));
   const modelsView = new ModelsTreeProvider(modelsFolder, settings, log);
-  const chatView = new ChatViewProvider(context.extensionUri, settings, modelsFolder, log);
   const engine = new Engine({
     settings: () => settings.current,
     modelsDirectory: () => modelsFolder.directory,
@@ -37,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     notify: (message) => void vscode.window.showInformationMessage(message),
   });
   const statusBar = new EngineStatusBar(engine, settings);
+  const chatView = new ChatViewProvider(context.extensionUri, settings, modelsFolder, engine, log);
   const modelsTree = vscode.window.createTreeView("hearth.models", { treeDataProvider: modelsView, showCollapseAll: false });
 
   const describeModelsView = () => {
@@ -70,8 +70,4 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
   );
   log.info(`Hearth ${(context.extension.packageJSON as { version: string }).version} activated (${vscode.env.remoteName ?? "local"} extension host).`);
   return { settings, modelsFolder, modelsView, chatView, engine, statusBar };
-}
-
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
 }

@@ -1,59 +1,94 @@
 // The Chat view: a webview that (for now) shows whether Hearth can chat and, if not, what is
-// missing. Hardened as VS Code's webview guidance says: a CSP that allows only our bundled
-// script (by nonce) and styles, local resources from dist/webview only, and a ready handshake
-// instead of timers. The status is recomputed whenever settings or the models folder change.
+// missing. Hardened as VS Code's webview guidance says: a strict CSP with a nonce, local
+// resources from dist/webview only, and a ready handshake instead of timers. The status is
+// recomputed when settings, the models folder or the engine's state change.
 import { randomBytes } from "node:crypto";
+import * as path from "node:path";
 import * as vscode from "vscode";
 import type { SettingsService } from "../config/settingsService";
+import type { BackendState } from "../engine/backend";
 import { describeReadiness } from "../engine/backendReadiness";
+import type { Engine } from "../engine/engine";
+import { resolveModelPath } from "../models/modelFiles";
 import type { ModelsFolder } from "../models/modelsFolder";
 import { isWebviewToHost, type ChatStatus, type HostToWebview } from "../shared/chatProtocol";
+import { chatViewHtml } from "./chatViewHtml";
 
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewId = "hearth.chat";
-  private view: vscode.WebviewView | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
+  private view: { webviewView: vscode.WebviewView; disposables: vscode.Disposable[] } | undefined;
+  private readonly subscriptions: Array<{ dispose(): unknown }>;
   private lastStatus: Promise<ChatStatus> | undefined;
+  /** Counts status checks, so a slow older check never overwrites a newer one. */
+  private generation = 0;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly settings: SettingsService,
     private readonly folder: ModelsFolder,
+    private readonly engine: Engine,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.disposables.push(
+    this.subscriptions = [
       settings.onDidChange(() => this.pushStatus()),
       folder.onDidChange(() => this.pushStatus()),
-    );
+      engine.onDidChangeState((state) => state.kind === "idle" && this.pushStatus()),
+    ];
   }
 
-  resolveWebviewView(view: vscode.WebviewView): void {
-    this.view = view;
+  /** Whether the view is on screen (tests use it to see that Open Chat showed it). */
+  get visible(): boolean {
+    return this.view?.webviewView.visible ?? false;
+  }
+
+  resolveWebviewView(webviewView: vscode.WebviewView): void {
+    for (const disposable of this.view?.disposables ?? []) disposable.dispose();
     const webviewRoot = vscode.Uri.joinPath(this.extensionUri, "dist", "webview");
-    view.webview.options = { enableScripts: true, localResourceRoots: [webviewRoot] };
-    view.webview.html = this.html(view.webview, webviewRoot);
-    this.disposables.push(
-      view.webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
-      view.onDidChangeVisibility(() => view.visible && this.pushStatus()),
-      view.onDidDispose(() => (this.view = undefined)),
+    const webview = webviewView.webview;
+    webview.options = { enableScripts: true, localResourceRoots: [webviewRoot] };
+    webview.html = chatViewHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, "chat.js")).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, "chat.css")).toString(),
+      nonce: randomBytes(16).toString("base64"),
+    });
+    // The model file is watched while the view exists, so a deleted model is noticed.
+    this.folder.ensureWatching();
+    const view = { webviewView, disposables: [] as vscode.Disposable[] };
+    view.disposables.push(
+      webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
+      webviewView.onDidDispose(() => {
+        for (const disposable of view.disposables) disposable.dispose();
+        if (this.view === view) this.view = undefined;
+      }),
     );
+    this.view = view;
   }
 
-  /** The status the view shows (computed anew if settings or files changed since). */
+  /** The status the view shows (computed anew if settings, files or the engine changed since). */
   status(): Promise<ChatStatus> {
-    this.lastStatus ??= describeReadiness(this.settings.current, {
+    this.lastStatus ??= this.describe();
+    return this.lastStatus;
+  }
+
+  private async describe(): Promise<ChatStatus> {
+    const settings = this.settings.current;
+    const status = await describeReadiness(settings, {
       modelsDirectory: this.folder.directory,
       ollamaHostFromEnvironment: process.env.OLLAMA_HOST,
     });
-    return this.lastStatus;
+    const running = settings.backend === "llamaCpp" ? whereLoaded(this.engine.state, resolveModelPath(settings.models.chat, this.folder.directory)) : undefined;
+    return running ? { ...status, details: [...status.details, { label: "Running on", value: running }] } : status;
   }
 
   private pushStatus(): void {
     this.lastStatus = undefined;
-    if (!this.view?.visible) return;
-    void this.status().then(
-      (status) => this.post({ type: "status", status }),
-      (error) => this.log.error("Could not describe the backend's state:", error),
+    // Hidden webviews are reloaded when shown again, and then ask for the status themselves.
+    if (!this.view?.webviewView.visible) return;
+    const generation = ++this.generation;
+    this.status().then(
+      (status) => generation === this.generation && this.post({ type: "status", status }),
+      (error: unknown) => this.log.error("Could not describe the backend's state:", error),
     );
   }
 
@@ -62,47 +97,25 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       this.log.warn("Ignored an unexpected message from the chat view:", message);
       return;
     }
-    if (message.type === "ready") {
-      this.pushStatus();
-    } else if (message.command === "hearth.openSettings") {
-      void vscode.commands.executeCommand("workbench.action.openSettings", message.argument ?? "hearth");
-    } else {
-      void vscode.commands.executeCommand(message.command);
-    }
+    if (message.type === "ready") this.pushStatus();
+    else void vscode.commands.executeCommand(message.command, ...(message.argument !== undefined ? [message.argument] : []));
   }
 
   private post(message: HostToWebview): void {
-    void this.view?.webview.postMessage(message);
-  }
-
-  private html(webview: vscode.Webview, root: vscode.Uri): string {
-    const nonce = randomBytes(16).toString("base64");
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(root, "chat.js")).toString();
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(root, "chat.css")).toString();
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource} data:`,
-      `script-src 'nonce-${nonce}'`,
-    ].join("; ");
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${csp}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link href="${style}" rel="stylesheet">
-  <title>Hearth Chat</title>
-</head>
-<body>
-  <main id="status" aria-live="polite"><p class="muted">Checking the model…</p></main>
-  <script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+    void this.view?.webviewView.webview.postMessage(message);
   }
 
   dispose(): void {
-    for (const disposable of this.disposables) disposable.dispose();
+    for (const disposable of this.view?.disposables ?? []) disposable.dispose();
+    for (const subscription of this.subscriptions) subscription.dispose();
   }
+}
+
+/** "CPU (0 of 32 layers on the GPU)" when the chat model is loaded. */
+function whereLoaded(state: BackendState, modelPath: string | undefined): string | undefined {
+  if (state.kind !== "idle" || !modelPath) return undefined;
+  const loaded = state.loaded.find((entry) => path.resolve(entry.name) === path.resolve(modelPath));
+  if (loaded?.gpuLayers === undefined) return undefined;
+  const layers = `${loaded.gpuLayers} of ${loaded.totalLayers ?? "?"} layers on the GPU`;
+  return loaded.gpuLayers === 0 ? `CPU (${layers})` : `GPU (${layers})`;
 }

@@ -27,6 +27,8 @@ export class SettingsService implements vscode.Disposable {
   private read(): HearthSettings {
     const configuration = vscode.workspace.getConfiguration("hearth");
     const { settings, problems } = readSettings((key: SettingKey) => configuration.get(key));
+    // A setting that is valid again may go wrong again later, and is then reported again.
+    for (const id of this.reported) if (!problems.some((problem) => id.startsWith(`${problem.key}=`))) this.reported.delete(id);
     for (const problem of problems) {
       const id = `${problem.key}=${JSON.stringify(problem.given)}`;
       if (this.reported.has(id)) continue;

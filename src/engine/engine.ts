@@ -48,6 +48,11 @@ export class Engine implements Disposable {
     this.lastRunSettings = JSON.stringify(llamaRunSettings(options.settings()));
   }
 
+  /** The current backend's state, without creating a backend. */
+  get state(): BackendState {
+    return this.current?.backend.state ?? { kind: "idle", loaded: [] };
+  }
+
   /** The backend for the current settings (created on first use: nothing starts at activation). */
   get backend(): Backend {
     const kind = this.options.settings().backend;

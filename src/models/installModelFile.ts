@@ -1,6 +1,6 @@
 // Copies a GGUF file from elsewhere on disk into the models folder. The copy is written under a
-// temporary name and renamed into place only when complete, so a full disk or a cancelled copy
-// never leaves a half-written model where a good one is expected.
+// temporary name and put in place only when complete, so a full disk or a failed copy never
+// leaves a half-written model where a good one is expected.
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -32,17 +32,36 @@ export async function installModelFile(
   const partial = `${target}.${randomBytes(4).toString("hex")}.partial`;
   try {
     await copy(source, partial);
-    await fs.rename(partial, target);
+    await putInPlace(partial, target);
   } catch (error) {
-    await fs.rm(partial, { force: true });
+    if (errorCode(error) === "EEXIST") {
+      throw new InstallError(`A model named ${path.basename(source)} was installed in ${modelsDirectory} meanwhile; nothing was changed.`);
+    }
     if (errorCode(error) === "ENOSPC") {
       throw new InstallError(
         `There is not enough free disk space in ${modelsDirectory} for ${path.basename(source)} (${formatBytes(check.sizeBytes)}). Free some space and try again; nothing was changed.`,
       );
     }
     throw new InstallError(`Copying ${source} into ${modelsDirectory} failed: ${(error as Error).message}. Nothing was changed.`);
+  } finally {
+    await fs.rm(partial, { force: true });
   }
   return target;
+}
+
+/**
+ * Gives the complete copy its name. link() fails if a file of that name appeared meanwhile,
+ * where rename() would replace it; on file systems without hard links (exFAT, some network
+ * shares) rename() after a last check is the best there is.
+ */
+async function putInPlace(partial: string, target: string): Promise<void> {
+  try {
+    await fs.link(partial, target);
+  } catch (error) {
+    if (!["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"].includes(errorCode(error) ?? "")) throw error;
+    if (await exists(target)) throw Object.assign(new Error("target exists"), { code: "EEXIST" });
+    await fs.rename(partial, target);
+  }
 }
 
 async function exists(filePath: string): Promise<boolean> {

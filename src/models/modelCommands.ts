@@ -7,9 +7,10 @@ import * as vscode from "vscode";
 import type { SettingsService } from "../config/settingsService";
 import type { SettingKey } from "../config/settings";
 import { listServerModels } from "../engine/backendReadiness";
-import { formatBytes, modelSettingValue, resolveModelPath, type ModelFile } from "./modelFiles";
+import { formatBytes, modelSettingValue, type ModelFile } from "./modelFiles";
 import type { ModelsFolder } from "./modelsFolder";
-import { MODEL_ROLES, type ModelRole, type ModelTreeNode } from "./modelsTreeProvider";
+import { rolesUsingFile, type ModelRole } from "./modelRoles";
+import type { ModelTreeNode } from "./modelsTreeProvider";
 import { installModelFile } from "./installModelFile";
 
 const ROLE_LABELS: Record<ModelRole, string> = { chat: "Chat", completion: "Inline completions", embedding: "Embeddings" };
@@ -82,6 +83,12 @@ class ModelCommands {
   }
 
   async select(node?: ModelTreeNode): Promise<void> {
+    if (node && this.settings.current.backend !== "llamaCpp") {
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t("GGUF files are for the llama.cpp backend; the selected backend is {0}. Switch backend first.", this.settings.current.backend),
+      );
+      return;
+    }
     const value = node ? modelSettingValue(node.file.path, this.folder.directory) : await this.pickModelToSelect();
     if (value === undefined) return;
     const role = await vscode.window.showQuickPick(
@@ -114,10 +121,7 @@ class ModelCommands {
     }
     this.log.info(`Removed ${file.path}`);
     const directory = this.folder.directory;
-    const rolesCleared = MODEL_ROLES.filter((role) => {
-      const selected = resolveModelPath(this.settings.current.models[role], directory);
-      return selected !== undefined && path.resolve(selected) === path.resolve(file.path);
-    });
+    const rolesCleared = rolesUsingFile(file.path, this.settings.current.models, directory);
     for (const role of rolesCleared) await updateSetting(`models.${role}`, "");
     this.folder.notifyChanged();
     if (rolesCleared.length) {

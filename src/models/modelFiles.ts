@@ -15,9 +15,12 @@ export interface ModelFile {
 
 const GGUF_MAGIC = Buffer.from("GGUF", "ascii");
 
-/** The models folder: the setting (with `~` expanded) or, when empty, Hearth's storage folder. */
+/**
+ * The models folder: the setting (with `~` expanded; a relative path is taken from the home
+ * folder, not from wherever the extension host happens to run) or, when empty, Hearth's storage folder.
+ */
 export function resolveModelsDirectory(setting: string, defaultDirectory: string): string {
-  return setting ? path.resolve(expandHome(setting)) : defaultDirectory;
+  return setting ? path.resolve(os.homedir(), expandHome(setting)) : defaultDirectory;
 }
 
 /**

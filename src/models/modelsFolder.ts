@@ -1,6 +1,6 @@
 // The models folder as the rest of the extension sees it: its path (from settings, live) and
-// one change event for "the files in it may have changed", fed by a file watcher that exists
-// only while something listens, so nothing watches the disk at activation.
+// one change event for "the files in it may have changed", fed by a file watcher that starts
+// when a view first lists or shows the folder, so nothing watches the disk at activation.
 import * as vscode from "vscode";
 import type { SettingsService } from "../config/settingsService";
 import { listModelFiles, resolveModelsDirectory, type ModelFile } from "./modelFiles";
@@ -15,8 +15,11 @@ export class ModelsFolder implements vscode.Disposable {
     private readonly settings: SettingsService,
     private readonly defaultDirectory: string,
   ) {
+    let directory = this.directory;
     this.subscription = settings.onDidChange(() => {
-      if (this.watcher && this.watcher.directory !== this.directory) this.watch();
+      if (this.directory === directory) return;
+      directory = this.directory;
+      if (this.watcher) this.watch();
       this.changed.fire();
     });
   }
@@ -27,8 +30,13 @@ export class ModelsFolder implements vscode.Disposable {
 
   /** Lists the folder's models and, from then on, reports changes to them. */
   async list(): Promise<ModelFile[]> {
-    if (this.watcher?.directory !== this.directory) this.watch();
+    this.ensureWatching();
     return listModelFiles(this.directory);
+  }
+
+  /** Starts reporting changes to the folder's GGUF files, if it does not already. */
+  ensureWatching(): void {
+    if (this.watcher?.directory !== this.directory) this.watch();
   }
 
   /** For changes Hearth makes itself (install, remove), so views update without waiting for the watcher. */

@@ -1,13 +1,10 @@
 // The Models view: the GGUF files in the models folder, their sizes, and which role (chat,
 // completion, embedding) each is selected for. The empty state is package.json's viewsWelcome.
-import * as path from "node:path";
 import * as vscode from "vscode";
 import type { SettingsService } from "../config/settingsService";
-import { formatBytes, resolveModelPath, type ModelFile } from "./modelFiles";
+import { formatBytes, type ModelFile } from "./modelFiles";
 import type { ModelsFolder } from "./modelsFolder";
-
-export type ModelRole = "chat" | "completion" | "embedding";
-export const MODEL_ROLES: readonly ModelRole[] = ["chat", "completion", "embedding"];
+import { rolesUsingFile, type ModelRole } from "./modelRoles";
 
 export interface ModelTreeNode {
   readonly kind: "modelFile";
@@ -18,14 +15,17 @@ export interface ModelTreeNode {
 export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[];
+  /** The last listing error shown, so an unreadable folder is reported once, not on every refresh. */
+  private lastError: string | undefined;
 
   constructor(
     private readonly folder: ModelsFolder,
     private readonly settings: SettingsService,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.subscription = folder.onDidChange(() => this.refresh());
+    // Settings changes can move the role marks (which model is used for chat, completion…).
+    this.subscriptions = [folder.onDidChange(() => this.refresh()), settings.onDidChange(() => this.refresh())];
   }
 
   refresh(): void {
@@ -37,12 +37,16 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
     const directory = this.folder.directory;
     try {
       const files = await this.folder.list();
-      return files.map((file) => ({ kind: "modelFile", file, roles: this.rolesOf(file.path, directory) }));
+      this.lastError = undefined;
+      const models = this.settings.current.models;
+      return files.map((file) => ({ kind: "modelFile", file, roles: rolesUsingFile(file.path, models, directory) }));
     } catch (error) {
-      this.log.error(`Could not list the models folder ${directory}:`, error);
-      void vscode.window.showErrorMessage(
-        vscode.l10n.t("Hearth could not list the models folder {0}: {1}", directory, (error as Error).message),
-      );
+      const message = vscode.l10n.t("Hearth could not list the models folder {0}: {1}", directory, (error as Error).message);
+      if (message !== this.lastError) {
+        this.lastError = message;
+        this.log.error(message);
+        void vscode.window.showErrorMessage(message);
+      }
       return [];
     }
   }
@@ -53,7 +57,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
     item.id = file.path;
     item.description = [formatBytes(file.sizeBytes), ...roles].join(" · ");
     item.iconPath = new vscode.ThemeIcon(roles.length ? "pass-filled" : "file-binary");
-    item.contextValue = roles.length ? "hearth.model.gguf.selected" : "hearth.model.gguf";
+    item.contextValue = "hearth.model.gguf";
     item.resourceUri = vscode.Uri.file(file.path);
     item.tooltip = new vscode.MarkdownString(
       [
@@ -68,16 +72,8 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
     return item;
   }
 
-  private rolesOf(filePath: string, directory: string): ModelRole[] {
-    const models = this.settings.current.models;
-    return MODEL_ROLES.filter((role) => {
-      const selected = resolveModelPath(models[role], directory);
-      return selected !== undefined && path.resolve(selected) === path.resolve(filePath);
-    });
-  }
-
   dispose(): void {
-    this.subscription.dispose();
+    for (const subscription of this.subscriptions) subscription.dispose();
     this.changed.dispose();
   }
 }

@@ -43,10 +43,16 @@ describe("models", () => {
 
   it("shows a model copied into the folder by hand, through the file watcher", async () => {
     await shown(); // the view has been shown, so the folder is watched
-    const refreshed = new Promise<void>((resolve) => api.modelsView.onDidChangeTreeData(() => resolve()));
     await fs.copyFile(tinyFimModel, path.join(models, "tiny-fim.gguf"));
-    await refreshed;
-    assert.deepEqual(await shown(), ["tiny-fim.gguf — 1.75 MB", "tiny.gguf — 1.75 MB"]);
+    const expected = JSON.stringify(["tiny-fim.gguf — 1.75 MB", "tiny.gguf — 1.75 MB"]);
+    let refreshes = 0;
+    const listener = api.modelsView.onDidChangeTreeData(() => refreshes++);
+    try {
+      await eventually(() => refreshes > 0, "the watcher refreshing the view");
+      assert.equal(JSON.stringify(await shown()), expected);
+    } finally {
+      listener.dispose();
+    }
   });
 
   it("Select Model… sets the chat model, and the view marks it", async () => {

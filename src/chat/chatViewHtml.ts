@@ -1,0 +1,29 @@
+// The chat view's page: a strict Content-Security-Policy (nothing but our own stylesheet and the
+// one script carrying this page's nonce), and no content of its own: the script renders it.
+
+export interface ChatViewResources {
+  /** The webview's cspSource. */
+  readonly cspSource: string;
+  readonly scriptUri: string;
+  readonly styleUri: string;
+  /** A fresh random value per page (crypto), base64. */
+  readonly nonce: string;
+}
+
+export function chatViewHtml({ cspSource, scriptUri, styleUri, nonce }: ChatViewResources): string {
+  const csp = [`default-src 'none'`, `style-src ${cspSource}`, `script-src 'nonce-${nonce}'`].join("; ");
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="${csp}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <link href="${styleUri}" rel="stylesheet">
+  <title>Hearth Chat</title>
+</head>
+<body>
+  <main id="status" aria-live="polite"><p class="muted">Checking the model…</p></main>
+  <script nonce="${nonce}" src="${scriptUri}"></script>
+</body>
+</html>`;
+}
