@@ -3,10 +3,11 @@ import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { ChatMessage, Generation } from "../../src/engine/backend";
-import { BackendError } from "../../src/engine/backendError";
+import type { BackendError } from "../../src/engine/backendError";
 import { LlamaCppBackend } from "../../src/engine/llamaCpp/llamaCppBackend";
 import { LlamaWorkerClient } from "../../src/engine/llamaCpp/llamaWorkerClient";
 import type { LlamaRunSettings } from "../../src/engine/llamaCpp/workerProtocol";
+import { backendFailure } from "../support/backendAssertions";
 import { fixturesDirectory, repositoryRoot } from "../support/fixtures";
 import { temporaryDirectory } from "../support/temporaryDirectory";
 
@@ -24,15 +25,10 @@ function makeBackend(overrides: Partial<LlamaRunSettings> = {}, keepAliveMs = 60
 }
 
 async function rejectsWith(promise: Promise<unknown>, code: string, message: RegExp): Promise<BackendError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof BackendError, `a BackendError, not ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    assert.match(error.message, message);
-    return error;
-  }
-  assert.fail(`expected a ${code} error`);
+  const error = await backendFailure(promise);
+  assert.equal(error.code, code, error.message);
+  assert.match(error.message, message);
+  return error;
 }
 
 const hello: ChatMessage[] = [{ role: "user", content: "Hello, who are you?" }];

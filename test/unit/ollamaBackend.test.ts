@@ -1,21 +1,12 @@
 // The Ollama backend against a loopback server that follows Ollama's API document.
 import * as assert from "node:assert/strict";
-import { BackendError } from "../../src/engine/backendError";
 import { OllamaBackend, type PullProgress } from "../../src/engine/ollama/ollamaBackend";
 import { startFakeOllama, type FakeOllama } from "../support/fakeOllama";
+import { backendFailure } from "../support/backendAssertions";
 import { closedPortUrl } from "../support/loopbackServer";
 
 const hello = [{ role: "user" as const, content: "Hello" }];
 
-async function failure(promise: Promise<unknown>): Promise<BackendError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof BackendError, String(error));
-    return error;
-  }
-  return assert.fail("expected an error");
-}
 
 describe("Ollama backend", () => {
   let ollama: FakeOllama;
@@ -90,12 +81,12 @@ describe("Ollama backend", () => {
     assert.ok(ollama.options.models.includes("codellama:7b"));
     await backend.delete("codellama:7b");
     assert.ok(!ollama.options.models.includes("codellama:7b"));
-    const error = await failure(backend.delete("codellama:7b"));
+    const error = await backendFailure(backend.delete("codellama:7b"));
     assert.equal(error.code, "modelNotFound");
   });
 
   it("says how to pull a model Ollama does not have (404)", async () => {
-    const error = await failure(backend.chat("mistral", hello));
+    const error = await backendFailure(backend.chat("mistral", hello));
     assert.equal(error.code, "modelNotFound");
     assert.equal(error.message, "Ollama has no model named mistral. Pull it with `ollama pull mistral`, or select another model.");
   });
@@ -103,7 +94,7 @@ describe("Ollama backend", () => {
   it("says Ollama isn't running, and how to start it, when the connection is refused", async () => {
     const url = await closedPortUrl();
     const down = new OllamaBackend(() => ({ host: url, keepAlive: "" }));
-    const error = await failure(down.chat("llama3.2", hello));
+    const error = await backendFailure(down.chat("llama3.2", hello));
     assert.equal(error.code, "serverUnreachable");
     assert.equal(error.message, `Ollama isn't running at ${url} (connection refused); start it with \`ollama serve\`, or set hearth.ollama.host to where it runs.`);
     assert.equal(error.setting, "hearth.ollama.host");
@@ -111,7 +102,7 @@ describe("Ollama backend", () => {
 
   it("keeps the partial answer when Ollama cuts the stream", async () => {
     ollama.options.failure = { after: 2, kind: "cut" };
-    const error = await failure(backend.chat("llama3.2", hello));
+    const error = await backendFailure(backend.chat("llama3.2", hello));
     assert.equal(error.code, "streamCut");
     assert.equal(error.partialText, "Hello from");
     assert.match(error.message, /closed the connection in the middle of the answer/);
@@ -119,7 +110,7 @@ describe("Ollama backend", () => {
 
   it("reports an {\"error\": …} line inside a streamed answer, keeping the partial answer", async () => {
     ollama.options.failure = { after: 1, kind: "errorLine" };
-    const error = await failure(backend.chat("llama3.2", hello));
+    const error = await backendFailure(backend.chat("llama3.2", hello));
     assert.equal(error.code, "badResponse");
     assert.match(error.message, /CUDA error: out of memory/);
     assert.equal(error.partialText, "Hello");

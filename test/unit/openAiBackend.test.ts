@@ -1,21 +1,12 @@
 // The OpenAI-compatible backend against a loopback server that streams server-sent events.
 import * as assert from "node:assert/strict";
-import { BackendError } from "../../src/engine/backendError";
 import { OpenAiBackend } from "../../src/engine/openai/openAiBackend";
 import { startFakeOpenAiServer, type FakeOpenAiServer } from "../support/fakeOpenAiServer";
+import { backendFailure } from "../support/backendAssertions";
 import { closedPortUrl } from "../support/loopbackServer";
 
 const hello = [{ role: "user" as const, content: "Hello" }];
 
-async function failure(promise: Promise<unknown>): Promise<BackendError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof BackendError, String(error));
-    return error;
-  }
-  return assert.fail("expected an error");
-}
 
 describe("OpenAI-compatible backend", () => {
   let server: FakeOpenAiServer;
@@ -48,7 +39,7 @@ describe("OpenAI-compatible backend", () => {
 
   it("sends the API key as a bearer token, and says how to set one when refused", async () => {
     server.options.apiKey = "sk-local-123";
-    const refused = await failure(backend.chat("qwen2.5-coder", hello));
+    const refused = await backendFailure(backend.chat("qwen2.5-coder", hello));
     assert.equal(refused.code, "unauthorized");
     assert.match(refused.message, /refused the request \(401: Invalid API Key\)\. Set its API key/);
     apiKey = "sk-local-123";
@@ -79,21 +70,21 @@ describe("OpenAI-compatible backend", () => {
 
   it("keeps the partial answer when the stream is cut in the middle", async () => {
     server.options.failure = { after: 2, kind: "cut" };
-    const error = await failure(backend.chat("qwen2.5-coder", hello));
+    const error = await backendFailure(backend.chat("qwen2.5-coder", hello));
     assert.equal(error.code, "streamCut");
     assert.equal(error.partialText, "Hi there");
   });
 
   it("says so when the server answers garbage mid-stream, keeping the partial answer", async () => {
     server.options.failure = { after: 1, kind: "garbage" };
-    const error = await failure(backend.chat("qwen2.5-coder", hello));
+    const error = await backendFailure(backend.chat("qwen2.5-coder", hello));
     assert.equal(error.code, "badResponse");
     assert.match(error.message, /not JSON: <html>502 Bad Gateway/);
     assert.equal(error.partialText, "Hi");
   });
 
   it("names an unknown model", async () => {
-    const error = await failure(backend.chat("gpt-9", hello));
+    const error = await backendFailure(backend.chat("gpt-9", hello));
     assert.equal(error.code, "modelNotFound");
     assert.match(error.message, /404 for \/v1\/chat\/completions \(model gpt-9\): The model `gpt-9` does not exist\./);
   });
@@ -101,7 +92,7 @@ describe("OpenAI-compatible backend", () => {
   it("says no server answered when the connection is refused", async () => {
     const url = await closedPortUrl();
     const down = new OpenAiBackend(() => ({ baseUrl: `${url}/v1`, apiKey: () => Promise.resolve(undefined) }));
-    const error = await failure(down.chat("qwen2.5-coder", hello));
+    const error = await backendFailure(down.chat("qwen2.5-coder", hello));
     assert.equal(error.code, "serverUnreachable");
     assert.equal(error.message, `No OpenAI-compatible server answered at ${url}/v1 (connection refused). Start the server, or correct hearth.openai.baseUrl.`);
   });

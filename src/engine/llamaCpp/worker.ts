@@ -167,33 +167,44 @@ async function chat(id: number, modelPath: string, settings: LlamaRunSettings, m
     const session = new lib.LlamaChat({ contextSequence: entry.chatSequence, chatWrapper });
     const history = toChatHistory(messages);
     const promptTokens = chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(entry.model.tokenizer).length;
-    const meter = entry.chatSequence.tokenMeter.getState();
-    const clock = new GenerationClock();
-    const chunks = new ChunkStream(id);
     try {
-      const response = await session.generateResponse(history, {
-        signal,
-        stopOnAbortSignal: true,
-        maxTokens: options.maxTokens,
-        temperature: options.temperature,
-        onTextChunk: (chunk) => {
-          clock.chunk();
-          chunks.push(chunk);
-        },
-      });
-      const used = entry.chatSequence.tokenMeter.diff(meter);
-      return {
-        text: response.response,
-        stopReason: stopReason(response.metadata.stopReason),
-        usage: clock.usage(promptTokens, Math.max(0, promptTokens - used.usedInputTokens), used.usedOutputTokens),
-      };
-    } catch (error) {
-      throw error instanceof BackendError ? error : new BackendError("internal", `llama.cpp failed while answering: ${(error as Error).message}`, chunks.text);
+      return await metered(id, entry.chatSequence, promptTokens, "answering", (onTextChunk) =>
+        session.generateResponse(history, { signal, stopOnAbortSignal: true, maxTokens: options.maxTokens, temperature: options.temperature, onTextChunk }),
+      );
     } finally {
-      chunks.flush();
       session.dispose();
     }
   });
+}
+
+/** Runs one generation on `sequence`, streaming its chunks and measuring its usage. */
+async function metered(
+  id: number,
+  sequence: NodeLlamaCpp.LlamaContextSequence,
+  promptTokens: number,
+  doing: string,
+  generate: (onTextChunk: (chunk: string) => void) => Promise<{ response: string; metadata: { stopReason: string } }>,
+): Promise<Generation> {
+  const meter = sequence.tokenMeter.getState();
+  const clock = new GenerationClock();
+  const chunks = new ChunkStream(id);
+  try {
+    const response = await generate((chunk) => {
+      clock.chunk();
+      chunks.push(chunk);
+    });
+    const used = sequence.tokenMeter.diff(meter);
+    return {
+      text: response.response,
+      stopReason: stopReason(response.metadata.stopReason),
+      // What the sequence did not have to evaluate was served from its KV cache.
+      usage: clock.usage(promptTokens, Math.max(0, promptTokens - used.usedInputTokens), used.usedOutputTokens),
+    };
+  } catch (error) {
+    throw error instanceof BackendError ? error : new BackendError("internal", `llama.cpp failed while ${doing}: ${(error as Error).message}`, chunks.text);
+  } finally {
+    chunks.flush();
+  }
 }
 
 async function infill(id: number, modelPath: string, settings: LlamaRunSettings, prefix: string, suffix: string, options: SamplingOptions, signal: AbortSignal): Promise<Generation> {
@@ -209,31 +220,13 @@ async function infill(id: number, modelPath: string, settings: LlamaRunSettings,
         "hearth.models.completion",
       );
     }
+    // The FIM prompt: prefix token, prefix, suffix token, suffix, middle token.
     const promptTokens = entry.model.tokenize(prefix).length + entry.model.tokenize(suffix).length + 3;
-    const meter = entry.infillSequence.tokenMeter.getState();
-    const clock = new GenerationClock();
-    const chunks = new ChunkStream(id);
     try {
-      const response = await completion.generateInfillCompletionWithMeta(prefix, suffix, {
-        signal,
-        stopOnAbortSignal: true,
-        maxTokens: options.maxTokens,
-        temperature: options.temperature,
-        onTextChunk: (chunk) => {
-          clock.chunk();
-          chunks.push(chunk);
-        },
-      });
-      const used = entry.infillSequence.tokenMeter.diff(meter);
-      return {
-        text: response.response,
-        stopReason: stopReason(response.metadata.stopReason),
-        usage: clock.usage(promptTokens, Math.max(0, promptTokens - used.usedInputTokens), used.usedOutputTokens),
-      };
-    } catch (error) {
-      throw new BackendError("internal", `llama.cpp failed while completing: ${(error as Error).message}`, chunks.text);
+      return await metered(id, entry.infillSequence, promptTokens, "completing", (onTextChunk) =>
+        completion.generateInfillCompletionWithMeta(prefix, suffix, { signal, stopOnAbortSignal: true, maxTokens: options.maxTokens, temperature: options.temperature, onTextChunk }),
+      );
     } finally {
-      chunks.flush();
       completion.dispose();
     }
   });
