@@ -5,6 +5,7 @@ import * as vscode from "vscode";
 import type { SettingsService } from "../config/settingsService";
 import type { BackendState, Usage } from "./backend";
 import { modelLabel, type Engine } from "./engine";
+import { isLoopbackUrl, resolveOllamaHost } from "./serverAddress";
 
 const BACKEND_LABELS = { llamaCpp: "llama.cpp", ollama: "Ollama", openai: "OpenAI-compatible" } as const;
 
@@ -70,8 +71,27 @@ export class EngineStatusBar implements vscode.Disposable {
         `\n\nLast request: ${usage.promptTokens} prompt tokens (${usage.reusedPromptTokens} from cache), ${usage.completionTokens} generated, first token after ${usage.timeToFirstTokenMs.toFixed(0)} ms, ${usage.tokensPerSecond.toFixed(1)} tokens/s.`,
       );
     }
+    const remote = this.remoteServer();
+    if (remote) {
+      this.item.text = `$(globe) ${this.item.text}`;
+      tooltip.appendMarkdown(`\n\n$(globe) ${remote} is not on this machine: the code you send to it leaves this computer.`);
+      tooltip.supportThemeIcons = true;
+    }
     tooltip.appendMarkdown("\n\nClick to switch backend or model.");
     this.item.tooltip = tooltip;
+  }
+
+  /** The server's address when the backend is a server off this machine. */
+  private remoteServer(): string | undefined {
+    const settings = this.settings.current;
+    let url: string | undefined;
+    try {
+      if (settings.backend === "ollama") url = resolveOllamaHost(settings.ollama.host, process.env.OLLAMA_HOST);
+      if (settings.backend === "openai") url = settings.openai.baseUrl || undefined;
+    } catch {
+      return undefined; // an invalid address is reported by the chat view
+    }
+    return url && !isLoopbackUrl(url) ? url : undefined;
   }
 
   dispose(): void {

@@ -51,4 +51,17 @@ describe("engine", function () {
       await restore();
     }
   });
+
+  it("marks a backend off this machine in the status bar", async () => {
+    const api = await hearth();
+    const restore = await setSettings({ backend: "openai", "openai.baseUrl": "https://models.example.com/v1", "models.chat": "qwen" });
+    try {
+      await eventually(() => api.statusBar.item.text.startsWith("$(globe)"), "the globe in the status bar");
+      const tooltip = api.statusBar.item.tooltip as vscode.MarkdownString;
+      assert.match(tooltip.value, /https:\/\/models\.example\.com\/v1 is not on this machine: the code you send to it leaves this computer/);
+    } finally {
+      await restore();
+    }
+    await eventually(() => !api.statusBar.item.text.startsWith("$(globe)"), "no globe for llama.cpp");
+  });
 });
