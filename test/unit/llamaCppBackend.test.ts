@@ -164,7 +164,8 @@ describe("llama.cpp backend (worker process)", function () {
     });
 
     it("a context too large for memory says what to lower", async () => {
-      const { backend: other } = makeBackend({ contextSize: 100_000_000 });
+      // 30M tokens: beyond any memory here, and refused in about 2 s (larger sizes take node-llama-cpp far longer to refuse).
+      const { backend: other } = makeBackend({ contextSize: 30_000_000 });
       try {
         await rejectsWith(other.chat(TINY, hello), "modelTooLarge", /needs more memory .* Lower hearth\.llamaCpp\.contextSize/);
       } finally {
