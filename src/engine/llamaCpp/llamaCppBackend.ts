@@ -1,9 +1,9 @@
 // The llama.cpp backend: GGUF files from the models folder, run in the worker process.
 import type { BackendKind } from "../../config/settings";
 import { listModelFiles, resolveModelPath } from "../../models/modelFiles";
-import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelInfo, Usage } from "../backend";
+import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelInfo } from "../backend";
 import { BackendError } from "../backendError";
-import { Emitter } from "../event";
+import { BackendActivity } from "../backendActivity";
 import type { LlamaWorkerClient } from "./llamaWorkerClient";
 import type { LlamaRunSettings } from "./workerProtocol";
 
@@ -14,13 +14,11 @@ export interface LlamaCppConfiguration {
 
 export class LlamaCppBackend implements Backend {
   readonly kind: BackendKind = "llamaCpp";
-  private current: BackendState = { kind: "idle", loaded: [] };
   private readonly loaded = new Map<string, LoadedModel>();
   private active = 0;
-  private readonly stateEmitter = new Emitter<BackendState>();
-  private readonly usageEmitter = new Emitter<Usage>();
-  readonly onDidChangeState = this.stateEmitter.event;
-  readonly onDidFinishRequest = this.usageEmitter.event;
+  private readonly activity = new BackendActivity();
+  readonly onDidChangeState = this.activity.onDidChangeState;
+  readonly onDidFinishRequest = this.activity.onDidFinishRequest;
   private readonly subscriptions;
 
   constructor(
@@ -28,16 +26,16 @@ export class LlamaCppBackend implements Backend {
     private readonly configuration: () => LlamaCppConfiguration,
   ) {
     this.subscriptions = [
-      worker.onLoading(({ modelPath, progress }) => this.setState({ kind: "loading", model: modelPath, progress })),
+      worker.onLoading(({ modelPath, progress }) => this.activity.set({ kind: "loading", model: modelPath, progress })),
       worker.onExit(() => {
         this.loaded.clear();
-        this.setState({ kind: "idle", loaded: [] });
+        this.activity.set({ kind: "idle", loaded: [] });
       }),
     ];
   }
 
   get state(): BackendState {
-    return this.current;
+    return this.activity.state;
   }
 
   async chat(model: string, messages: readonly ChatMessage[], options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
@@ -81,15 +79,14 @@ export class LlamaCppBackend implements Backend {
   unload(): Promise<void> {
     this.worker.stop();
     this.loaded.clear();
-    this.setState({ kind: "idle", loaded: [] });
+    this.activity.set({ kind: "idle", loaded: [] });
     return Promise.resolve();
   }
 
   dispose(): void {
     for (const subscription of this.subscriptions) subscription.dispose();
     this.worker.dispose();
-    this.stateEmitter.dispose();
-    this.usageEmitter.dispose();
+    this.activity.dispose();
   }
 
   private resolve(model: string, setting: string): { modelPath: string; run: LlamaRunSettings } {
@@ -103,30 +100,26 @@ export class LlamaCppBackend implements Backend {
 
   private async generate(modelPath: string, work: () => Promise<Generation>): Promise<Generation> {
     const generation = await this.track(modelPath, work);
-    this.usageEmitter.fire(generation.usage);
+    this.activity.finished(generation.usage);
     return generation;
   }
 
   private async track<T>(modelPath: string, work: () => Promise<T>): Promise<T> {
     this.active++;
-    this.setState({ kind: "generating", model: modelPath });
+    this.activity.set({ kind: "generating", model: modelPath });
     try {
       return await work();
     } catch (error) {
-      if (error instanceof BackendError && error.code !== "internal") this.setState({ kind: "error", message: error.message });
+      if (error instanceof BackendError && error.code !== "internal") this.activity.set({ kind: "error", message: error.message });
       throw error;
     } finally {
       this.active--;
-      if (this.current.kind !== "error") this.setIdleIfQuiet();
+      if (this.activity.state.kind !== "error") this.setIdleIfQuiet();
     }
   }
 
   private setIdleIfQuiet(): void {
-    if (this.active === 0) this.setState({ kind: "idle", loaded: [...this.loaded.values()] });
+    if (this.active === 0) this.activity.set({ kind: "idle", loaded: [...this.loaded.values()] });
   }
 
-  private setState(state: BackendState): void {
-    this.current = state;
-    this.stateEmitter.fire(state);
-  }
 }

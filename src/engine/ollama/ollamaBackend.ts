@@ -3,10 +3,10 @@
 // client's own abort() would end every stream it has open).
 import { Ollama, type ChatResponse, type GenerateResponse } from "ollama";
 import type { BackendKind } from "../../config/settings";
-import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelInfo, Usage } from "../backend";
+import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelInfo } from "../backend";
 import { GenerationClock } from "../backend";
 import { BackendError, isAbortError } from "../backendError";
-import { Emitter } from "../event";
+import { BackendActivity } from "../backendActivity";
 import { describeNetworkError } from "../networkErrors";
 
 export interface OllamaConfiguration {
@@ -24,16 +24,14 @@ export interface PullProgress {
 
 export class OllamaBackend implements Backend {
   readonly kind: BackendKind = "ollama";
-  private current: BackendState = { kind: "idle", loaded: [] };
-  private readonly stateEmitter = new Emitter<BackendState>();
-  private readonly usageEmitter = new Emitter<Usage>();
-  readonly onDidChangeState = this.stateEmitter.event;
-  readonly onDidFinishRequest = this.usageEmitter.event;
+  private readonly activity = new BackendActivity();
+  readonly onDidChangeState = this.activity.onDidChangeState;
+  readonly onDidFinishRequest = this.activity.onDidFinishRequest;
 
   constructor(private readonly configuration: () => OllamaConfiguration) {}
 
   get state(): BackendState {
-    return this.current;
+    return this.activity.state;
   }
 
   async chat(model: string, messages: readonly ChatMessage[], options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
@@ -75,22 +73,22 @@ export class OllamaBackend implements Backend {
 
   /** Loads the model into Ollama's memory (a generate request with no prompt, as the Ollama docs describe). */
   async load(model: string, signal?: AbortSignal): Promise<LoadedModel> {
-    this.setState({ kind: "loading", model });
+    this.activity.set({ kind: "loading", model });
     try {
       await this.call(model, signal, (client) => client.generate({ model, prompt: "", stream: false, ...this.keepAlive() }));
     } finally {
-      this.setState({ kind: "idle", loaded: [{ name: model }] });
+      this.activity.set({ kind: "idle", loaded: [{ name: model }] });
     }
     return { name: model };
   }
 
   /** Asks Ollama to free every model Hearth used, now (keep_alive 0). */
   async unload(): Promise<void> {
-    const loaded = this.current.kind === "idle" ? this.current.loaded : [];
+    const loaded = this.activity.state.kind === "idle" ? this.activity.state.loaded : [];
     for (const model of loaded) {
       await this.call(model.name, undefined, (client) => client.generate({ model: model.name, prompt: "", stream: false, keep_alive: 0 })).catch(() => undefined);
     }
-    this.setState({ kind: "idle", loaded: [] });
+    this.activity.set({ kind: "idle", loaded: [] });
   }
 
   /** `ollama pull`, reporting Ollama's progress statuses as they come. */
@@ -108,8 +106,7 @@ export class OllamaBackend implements Backend {
   }
 
   dispose(): void {
-    this.stateEmitter.dispose();
-    this.usageEmitter.dispose();
+    this.activity.dispose();
   }
 
   private keepAlive(): { keep_alive?: string } {
@@ -143,7 +140,7 @@ export class OllamaBackend implements Backend {
     const clock = new GenerationClock();
     let text = "";
     let last: T | undefined;
-    this.setState({ kind: "generating", model });
+    this.activity.set({ kind: "generating", model });
     try {
       for await (const part of await start(this.client(signal))) {
         const piece = textOf(part);
@@ -157,7 +154,7 @@ export class OllamaBackend implements Backend {
     } catch (error) {
       if (!(signal?.aborted && isAbortError(error))) {
         const explained = this.explain(error, model, text);
-        this.setState({ kind: "error", message: explained.message });
+        this.activity.set({ kind: "error", message: explained.message });
         throw explained;
       }
     }
@@ -168,8 +165,8 @@ export class OllamaBackend implements Backend {
       // Ollama reports evaluated prompt tokens; how many came from its cache it does not say.
       usage: clock.usage(last?.prompt_eval_count ?? 0, 0, last?.eval_count ?? 0),
     };
-    this.setState({ kind: "idle", loaded: [{ name: model }] });
-    this.usageEmitter.fire(generation.usage);
+    this.activity.set({ kind: "idle", loaded: [{ name: model }] });
+    this.activity.finished(generation.usage);
     return generation;
   }
 
@@ -199,10 +196,6 @@ export class OllamaBackend implements Backend {
     return new BackendError("badResponse", `Ollama at ${host} reported an error: ${message}`, partialText);
   }
 
-  private setState(state: BackendState): void {
-    this.current = state;
-    this.stateEmitter.fire(state);
-  }
 }
 
 function samplingOptions(options: GenerationOptions): { num_predict?: number; temperature?: number } {

@@ -2,10 +2,10 @@
 // vLLM, a Hugging Face endpoint. Chat streams over server-sent events; fill-in-the-middle uses
 // llama-server's /infill when the server has it, else /v1/completions with a suffix.
 import type { BackendKind } from "../../config/settings";
-import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelInfo, Usage } from "../backend";
+import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelInfo } from "../backend";
 import { GenerationClock } from "../backend";
 import { BackendError, isAbortError } from "../backendError";
-import { Emitter } from "../event";
+import { BackendActivity } from "../backendActivity";
 import { describeNetworkError } from "../networkErrors";
 import { readJsonEvents } from "./serverSentEvents";
 
@@ -23,18 +23,16 @@ interface StreamedPiece {
 
 export class OpenAiBackend implements Backend {
   readonly kind: BackendKind = "openai";
-  private current: BackendState = { kind: "idle", loaded: [] };
-  private readonly stateEmitter = new Emitter<BackendState>();
-  private readonly usageEmitter = new Emitter<Usage>();
-  readonly onDidChangeState = this.stateEmitter.event;
-  readonly onDidFinishRequest = this.usageEmitter.event;
+  private readonly activity = new BackendActivity();
+  readonly onDidChangeState = this.activity.onDidChangeState;
+  readonly onDidFinishRequest = this.activity.onDidFinishRequest;
   /** Whether the server answered /infill before (undefined: not tried yet). */
   private hasInfillEndpoint: boolean | undefined;
 
   constructor(private readonly configuration: () => OpenAiConfiguration) {}
 
   get state(): BackendState {
-    return this.current;
+    return this.activity.state;
   }
 
   chat(model: string, messages: readonly ChatMessage[], options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
@@ -91,8 +89,7 @@ export class OpenAiBackend implements Backend {
   }
 
   dispose(): void {
-    this.stateEmitter.dispose();
-    this.usageEmitter.dispose();
+    this.activity.dispose();
   }
 
   private baseUrl(): string {
@@ -133,7 +130,7 @@ export class OpenAiBackend implements Backend {
     let text = "";
     let finishReason: string | null | undefined;
     let usage: StreamedPiece["usage"];
-    this.setState({ kind: "generating", model });
+    this.activity.set({ kind: "generating", model });
     try {
       const response = await this.send(url, body, model, signal);
       if (!response.body) throw new BackendError("badResponse", `The server at ${url} sent no body.`);
@@ -161,7 +158,7 @@ export class OpenAiBackend implements Backend {
     } catch (error) {
       if (!(signal?.aborted && isAbortError(error))) {
         const explained = this.explain(error, model, text);
-        this.setState({ kind: "error", message: explained.message });
+        this.activity.set({ kind: "error", message: explained.message });
         throw explained;
       }
     }
@@ -170,8 +167,8 @@ export class OpenAiBackend implements Backend {
       stopReason: signal?.aborted ? "cancelled" : finishReason === "length" ? "maxTokens" : "endOfText",
       usage: clock.usage(usage?.prompt_tokens ?? 0, usage?.cached_tokens ?? 0, usage?.completion_tokens ?? 0),
     };
-    this.setState({ kind: "idle", loaded: [{ name: model }] });
-    this.usageEmitter.fire(generation.usage);
+    this.activity.set({ kind: "idle", loaded: [{ name: model }] });
+    this.activity.finished(generation.usage);
     return generation;
   }
 
@@ -227,10 +224,6 @@ export class OpenAiBackend implements Backend {
     return new BackendError("internal", `Request for ${model || "the server"} failed: ${message}`, partialText);
   }
 
-  private setState(state: BackendState): void {
-    this.current = state;
-    this.stateEmitter.fire(state);
-  }
 }
 
 function sampling(options: GenerationOptions): { max_tokens?: number; temperature?: number } {
