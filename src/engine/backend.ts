@@ -25,6 +25,11 @@ export interface InfillRequest {
   readonly context?: readonly string[];
 }
 
+/** Context snippets first, then the text before the cursor: the stable part leads, for cache reuse. */
+export function infillPrompt(request: InfillRequest): string {
+  return request.context?.length ? `${request.context.join("\n\n")}\n\n${request.prefix}` : request.prefix;
+}
+
 /** Per-request figures, as the status bar and benchmarks show them. */
 export interface Usage {
   readonly promptTokens: number;
@@ -98,7 +103,8 @@ export class GenerationClock {
       promptTokens,
       reusedPromptTokens,
       completionTokens,
-      timeToFirstTokenMs: first - this.started,
+      // No token at all: there was no first token to time.
+      timeToFirstTokenMs: this.firstTokenAt === undefined ? 0 : first - this.started,
       // The first token's time is in time-to-first-token, so it is left out of the rate.
       tokensPerSecond: completionTokens > 1 && generatingSeconds > 0 ? (completionTokens - 1) / generatingSeconds : 0,
     };

@@ -14,6 +14,7 @@ export type BackendErrorCode =
   | "badResponse"
   | "streamCut"
   | "unauthorized"
+  | "cancelled"
   | "internal";
 
 export class BackendError extends Error {

@@ -12,6 +12,7 @@ import type { LlamaRunSettings } from "./llamaCpp/workerProtocol";
 import { OllamaBackend } from "./ollama/ollamaBackend";
 import { OpenAiBackend } from "./openai/openAiBackend";
 import { resolveOllamaHost } from "./serverAddress";
+import { resolveModelPath } from "../models/modelFiles";
 
 export interface EngineOptions {
   readonly settings: () => HearthSettings;
@@ -60,7 +61,10 @@ export class Engine implements Disposable {
     return this.current!.backend;
   }
 
-  /** Call when settings change: switches backend, or reloads llama.cpp models with the new settings. */
+  /**
+   * Call when settings change: switches backend; for llama.cpp, loads the loaded models again
+   * when how they run changed, and frees the models no setting names any more.
+   */
   settingsChanged(): void {
     const settings = this.options.settings();
     const run = JSON.stringify(llamaRunSettings(settings));
@@ -72,16 +76,21 @@ export class Engine implements Disposable {
       this.stateEmitter.fire(this.current.backend.state);
       return;
     }
-    const state = this.current.backend.state;
-    if (runChanged && this.current.backend instanceof LlamaCppBackend && state.kind === "idle" && state.loaded.length) {
-      const backend = this.current.backend;
-      this.options.log("info", "llama.cpp settings changed: loading the models again.");
-      void (async () => {
-        for (const model of state.loaded) {
-          await backend.load(model.name).catch((error: Error) => this.options.log("error", `Reloading ${model.name}: ${error.message}`));
-        }
-      })();
-    }
+    const backend = this.current.backend;
+    if (!(backend instanceof LlamaCppBackend)) return;
+    const inUse = (["chat", "completion", "embedding"] as const)
+      .map((role) => resolveModelPath(settings.models[role], this.options.modelsDirectory()))
+      .filter((modelPath): modelPath is string => modelPath !== undefined);
+    const state = backend.state;
+    const loaded = state.kind === "idle" ? state.loaded.map((model) => model.name) : [];
+    void (async () => {
+      await backend.unloadExcept(inUse).catch((error: Error) => this.options.log("warn", `Freeing unused models: ${error.message}`));
+      if (!runChanged) return;
+      for (const name of loaded.filter((modelPath) => inUse.includes(modelPath))) {
+        this.options.log("info", `llama.cpp settings changed: loading ${name} again.`);
+        await backend.load(name).catch((error: Error) => this.options.log("error", `Reloading ${name}: ${error.message}`));
+      }
+    })();
   }
 
   dispose(): void {

@@ -25,9 +25,8 @@ describe("engine", function () {
       assert.equal(chunks.join(""), answer.text);
       assert.ok(answer.usage.tokensPerSecond > 0);
       const text = await eventually(() => (/tok\/s/.test(api.statusBar.item.text) ? api.statusBar.item.text : ""), "tokens/s in the status bar");
-      assert.match(text, /^\$\(flame\) tiny-fim\.gguf · \d+ tok\/s$/);
-      await vscode.commands.executeCommand("hearth.loadModel");
-      assert.match(api.statusBar.item.text, /^\$\(flame\) tiny-fim\.gguf · CPU · \d+ tok\/s$/, "the loaded model runs on the CPU here");
+      // The chat loaded the model; on this machine it runs on the CPU.
+      assert.match(text, /^\$\(flame\) tiny-fim\.gguf · CPU · \d+ tok\/s$/);
       console.log(`      status bar: ${text}; ${answer.usage.tokensPerSecond.toFixed(0)} tokens/s, first token after ${answer.usage.timeToFirstTokenMs.toFixed(0)} ms`);
     } finally {
       await api.engine.backend.unload();

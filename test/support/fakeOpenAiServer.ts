@@ -60,7 +60,11 @@ async function route(options: FakeOpenAiOptions, route: string, body: Record<str
         choices: [chat ? { index: 0, delta: { content: word }, finish_reason: null } : { index: 0, text: word, finish_reason: null }],
       }));
       events.push({ id: "cmpl-1", choices: [chat ? { index: 0, delta: {}, finish_reason: "stop" } : { index: 0, text: "", finish_reason: "stop" }] });
-      events.push({ id: "cmpl-1", choices: [], usage: { prompt_tokens: 9, completion_tokens: words.length, total_tokens: 9 + words.length } });
+      events.push({
+        id: "cmpl-1",
+        choices: [],
+        usage: { prompt_tokens: 9, completion_tokens: words.length, total_tokens: 9 + words.length, prompt_tokens_details: { cached_tokens: 6 } },
+      });
       return streamEvents(response, options, events, true);
     }
     case "POST /infill":
@@ -68,7 +72,11 @@ async function route(options: FakeOpenAiOptions, route: string, body: Record<str
       return streamEvents(
         response,
         options,
-        [...words.map((content) => ({ content, stop: false })), { content: "", stop: true, stop_type: "eos", tokens_cached: 30, timings: { prompt_n: 5, predicted_n: words.length } }],
+        // llama-server: 35 prompt tokens, 5 of them evaluated, 30 from its cache.
+        [
+          ...words.map((content) => ({ content, stop: false })),
+          { content: "", stop: true, stop_type: "eos", tokens_evaluated: 35, tokens_cached: 35 + words.length, timings: { prompt_n: 5, cache_n: 30, predicted_n: words.length } },
+        ],
         false,
       );
     default:

@@ -48,6 +48,16 @@ describe("engine", function () {
     assert.equal(state.kind === "idle" && state.loaded.length, 1);
   });
 
+  it("frees a model no setting names any more", async () => {
+    await engine.backend.chat("llama-2-tiny-random.gguf", [{ role: "user", content: "Hi" }], { maxTokens: 2 });
+    const freed = new Promise<BackendState>((resolve) =>
+      engine.onDidChangeState((state) => state.kind === "idle" && state.loaded.length === 0 && resolve(state)),
+    );
+    values["models.chat"] = "llama-2-tiny-random-fim.gguf";
+    engine.settingsChanged();
+    await freed;
+  });
+
   it("never gives llama.cpp more threads than cores, and picks them itself for 0", () => {
     values["llamaCpp.threads"] = 512;
     const settings = readSettings((key) => values[key]).settings;

@@ -41,11 +41,14 @@ describe("llama.cpp backend (worker process)", function () {
 
   describe("with one worker", () => {
     const { backend, client } = makeBackend();
+    const loads: string[] = [];
+    client.onLoading(({ modelPath, progress }) => progress === 0 && loads.push(path.basename(modelPath)));
     after(() => backend.dispose());
 
     it("streams a chat answer in chunks and reports its usage", async () => {
       const chunks: string[] = [];
       const answer = await backend.chat(TINY, hello, { maxTokens: 24, onChunk: (chunk) => chunks.push(chunk) });
+      assert.equal(answer.usage.reusedPromptTokens, 0, "a fresh worker has nothing cached");
       assert.ok(chunks.length > 1, "several chunks");
       assert.equal(chunks.join(""), answer.text);
       assert.ok(answer.usage.promptTokens > 5);
@@ -56,8 +59,15 @@ describe("llama.cpp backend (worker process)", function () {
     });
 
     it("uses the model's own chat template, and a chosen chat format when set", async () => {
-      const answer = await backend.chat(FIM, hello, { maxTokens: 4 });
-      assert.ok(answer.text.length > 0);
+      const chatMl = await backend.chat(FIM, hello, { maxTokens: 4 });
+      assert.ok(chatMl.text.length > 0);
+      const { backend: llama3 } = makeBackend({ chatFormat: "llama3.1" });
+      try {
+        const other = await llama3.chat(FIM, hello, { maxTokens: 4 });
+        assert.notEqual(other.usage.promptTokens, chatMl.usage.promptTokens, "the prompt was laid out another way");
+      } finally {
+        llama3.dispose();
+      }
     });
 
     it("serves the earlier turns of a conversation from the KV cache", async () => {
@@ -105,6 +115,16 @@ describe("llama.cpp backend (worker process)", function () {
       assert.equal(vectors.length, 2);
       assert.equal(vectors[0].length, 8);
       assert.notDeepEqual(vectors[0], vectors[1]);
+    });
+
+    it("knows which models a chat loaded, and loads a file once when chat and completion use it", () => {
+      assert.deepEqual(loads.filter((name) => name === FIM), [FIM], "the FIM model served chat and infill from one load");
+      const state = backend.state;
+      assert.equal(state.kind, "idle");
+      assert.deepEqual(
+        state.kind === "idle" && state.loaded.map((model) => [path.basename(model.name), model.gpuLayers]).sort(),
+        [[FIM, 0], [TINY, 0]],
+      );
     });
 
     it("loads a model and reports the layers really offloaded and the context size", async () => {
@@ -214,16 +234,62 @@ describe("llama.cpp backend (worker process)", function () {
     }
   });
 
-  it("says once, plainly, that asked-for GPU layers run on the CPU when there is no GPU", async () => {
-    const { backend, client } = makeBackend({ gpuLayers: "max" });
+  it("says once per session, plainly, that asked-for GPU layers run on the CPU when there is no GPU", async () => {
+    const { backend, client } = makeBackend({ gpuLayers: "max" }, 300);
     const notices: string[] = [];
     client.onNotice((notice) => notices.push(notice));
     try {
       const loaded = await backend.load(TINY);
       await backend.load(FIM);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      assert.equal(client.running, false, "the idle worker stopped");
+      await backend.load(TINY); // a new worker, the same session
       assert.equal(loaded.gpuLayers, 0);
       assert.equal(notices.length, 1);
       assert.match(notices[0], /asks for max layers on the GPU, but llama\.cpp found no GPU .* runs on the CPU/);
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  it("finishes an answer under way when the settings change, then loads the model once with the new ones", async () => {
+    const { backend, client, settings } = makeBackend();
+    const loads: string[] = [];
+    client.onLoading(({ modelPath, progress }) => progress === 0 && loads.push(path.basename(modelPath)));
+    try {
+      await backend.load(TINY);
+      let changed: Promise<unknown[]> | undefined;
+      const answer = await backend.chat(TINY, hello, {
+        maxTokens: 400,
+        onChunk: () => {
+          if (changed) return;
+          (settings as { run: LlamaRunSettings }).run = { ...settings.run, contextSize: 1024 };
+          changed = Promise.all([backend.load(TINY), backend.load(TINY), backend.chat(TINY, hello, { maxTokens: 2 })]);
+        },
+      });
+      assert.ok(answer.text.length > 0, "the answer under way was finished");
+      const [first, second] = (await changed!) as Array<{ contextSize: number }>;
+      assert.equal(first.contextSize, 1024);
+      assert.equal(second.contextSize, 1024);
+      assert.deepEqual(loads, [TINY, TINY], "loaded once at first, once for the new settings");
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  it("answers a request cancelled while it waited as cancelled, and the one before it finishes", async () => {
+    const { backend } = makeBackend();
+    try {
+      await backend.load(TINY);
+      const controller = new AbortController();
+      const first = backend.chat(TINY, hello, { maxTokens: 200 });
+      const second = backend.chat(TINY, hello, { maxTokens: 200 }, controller.signal);
+      controller.abort();
+      const [done, cancelled] = await Promise.all([first, second]);
+      assert.equal(cancelled.stopReason, "cancelled");
+      assert.equal(cancelled.text, "");
+      assert.ok(done.text.length > 0);
+      assert.equal(backend.state.kind, "idle");
     } finally {
       backend.dispose();
     }

@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import { OllamaBackend, type PullProgress } from "../../src/engine/ollama/ollamaBackend";
 import { startFakeOllama, type FakeOllama } from "../support/fakeOllama";
 import { backendFailure } from "../support/backendAssertions";
-import { closedPortUrl } from "../support/loopbackServer";
+import { closedPortUrl, startLoopbackServer } from "../support/loopbackServer";
 
 const hello = [{ role: "user" as const, content: "Hello" }];
 
@@ -44,6 +44,30 @@ describe("Ollama backend", () => {
     const sent = ollama.bodies.find((request) => request.path === "/api/chat")!.body;
     assert.equal(sent.keep_alive, "30m");
     assert.deepEqual(sent.options, { num_predict: 2 });
+  });
+
+  it("sends a numeric keep_alive as a number of seconds, which Ollama requires", async () => {
+    keepAlive = "-1";
+    await backend.chat("llama3.2", hello);
+    assert.equal(ollama.bodies.find((request) => request.path === "/api/chat")!.body.keep_alive, -1);
+  });
+
+  it("tells a server that is not Ollama (a 404 page) from a missing model", async () => {
+    const other = await startLoopbackServer((_request, response) => response.writeHead(404, { "Content-Type": "text/plain" }).end("404 page not found"));
+    const wrong = new OllamaBackend(() => ({ host: other.url, keepAlive: "" }));
+    try {
+      const error = await backendFailure(wrong.listModels());
+      assert.match(error.message, /answered 404 .*is hearth\.ollama\.host the address of an Ollama server\?/);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("a cancelled non-streaming call rejects as aborted, not as a server failure", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(backend.embed("llama3.2", ["a"], controller.signal), { name: "AbortError" });
+    assert.equal(backend.state.kind, "idle");
   });
 
   it("fills in the middle through /api/generate with a suffix, context first", async () => {

@@ -12,11 +12,13 @@ describe("OpenAI-compatible backend", () => {
   let server: FakeOpenAiServer;
   let backend: OpenAiBackend;
   let apiKey: string | undefined;
+  let baseUrl: string;
 
   beforeEach(async () => {
     server = await startFakeOpenAiServer({ models: ["qwen2.5-coder"] });
     apiKey = undefined;
-    backend = new OpenAiBackend(() => ({ baseUrl: `${server.url}/v1/`, apiKey: () => Promise.resolve(apiKey) }));
+    baseUrl = `${server.url}/v1/`;
+    backend = new OpenAiBackend(() => ({ baseUrl, apiKey: () => Promise.resolve(apiKey) }));
   });
   afterEach(async () => {
     backend.dispose();
@@ -30,6 +32,7 @@ describe("OpenAI-compatible backend", () => {
     assert.equal(answer.text, "Hi there!");
     assert.equal(answer.stopReason, "endOfText");
     assert.equal(answer.usage.promptTokens, 9);
+    assert.equal(answer.usage.reusedPromptTokens, 6);
     assert.equal(answer.usage.completionTokens, 3);
     const sent = server.bodies.find((request) => request.path === "/v1/chat/completions")!;
     assert.equal(sent.body.max_tokens, 50);
@@ -50,6 +53,7 @@ describe("OpenAI-compatible backend", () => {
     server.options.infill = true;
     const answer = await backend.infill("qwen2.5-coder", { prefix: "a = ", suffix: "\n", context: ["# b.py"] });
     assert.equal(answer.text, "Hi there!");
+    assert.equal(answer.usage.promptTokens, 35);
     assert.equal(answer.usage.reusedPromptTokens, 30);
     const sent = server.bodies.find((request) => request.path === "/infill")!.body;
     assert.equal(sent.input_prefix, "a = ");
@@ -61,6 +65,26 @@ describe("OpenAI-compatible backend", () => {
     await backend.infill("qwen2.5-coder", { prefix: "b = ", suffix: "\n" });
     assert.deepEqual(server.bodies.map((request) => request.path), ["/infill", "/v1/completions", "/v1/completions"]);
     assert.equal(server.bodies[1].body.suffix, "\n");
+  });
+
+  it("asks a new base URL again whether it has /infill", async () => {
+    await backend.infill("qwen2.5-coder", { prefix: "a", suffix: "" });
+    const llamaServer = await startFakeOpenAiServer({ models: ["qwen2.5-coder"], infill: true });
+    try {
+      baseUrl = `${llamaServer.url}/v1`;
+      await backend.infill("qwen2.5-coder", { prefix: "a", suffix: "" });
+      assert.deepEqual(llamaServer.bodies.map((request) => request.path), ["/infill"]);
+    } finally {
+      await llamaServer.close();
+    }
+  });
+
+  it("a request cancelled before the server answered ends as cancelled, not as an error", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const answer = await backend.chat("qwen2.5-coder", hello, {}, controller.signal);
+    assert.equal(answer.stopReason, "cancelled");
+    assert.equal(backend.state.kind, "idle");
   });
 
   it("embeds in input order and lists models", async () => {
@@ -97,11 +121,13 @@ describe("OpenAI-compatible backend", () => {
     assert.equal(error.message, `No OpenAI-compatible server answered at ${url}/v1 (connection refused). Start the server, or correct hearth.openai.baseUrl.`);
   });
 
-  it("stops when cancelled", async () => {
+  it("stops when cancelled: no chunk arrives after the abort", async () => {
     const controller = new AbortController();
     server.options.words = Array.from({ length: 500 }, () => " x");
-    const answer = await backend.chat("qwen2.5-coder", hello, { onChunk: () => controller.abort() }, controller.signal);
+    const chunks: string[] = [];
+    const answer = await backend.chat("qwen2.5-coder", hello, { onChunk: (chunk) => (chunks.push(chunk), controller.abort()) }, controller.signal);
     assert.equal(answer.stopReason, "cancelled");
-    assert.ok(answer.text.length < 1000);
+    assert.deepEqual(chunks, [" x"]);
+    assert.equal(answer.text, " x");
   });
 });

@@ -14,8 +14,8 @@ export interface LlamaCppConfiguration {
 
 export class LlamaCppBackend implements Backend {
   readonly kind: BackendKind = "llamaCpp";
+  /** What the worker reports it has in memory, by path. */
   private readonly loaded = new Map<string, LoadedModel>();
-  private active = 0;
   private readonly activity = new BackendActivity();
   readonly onDidChangeState = this.activity.onDidChangeState;
   readonly onDidFinishRequest = this.activity.onDidFinishRequest;
@@ -27,9 +27,17 @@ export class LlamaCppBackend implements Backend {
   ) {
     this.subscriptions = [
       worker.onLoading(({ modelPath, progress }) => this.activity.set({ kind: "loading", model: modelPath, progress })),
+      worker.onLoaded((model) => {
+        this.loaded.set(model.name, model);
+        if (this.activity.state.kind === "loading") this.activity.set({ kind: "generating", model: model.name });
+      }),
+      worker.onUnloaded((modelPath) => {
+        this.loaded.delete(modelPath);
+        if (this.activity.state.kind === "idle") this.activity.set(this.idle());
+      }),
       worker.onExit(() => {
         this.loaded.clear();
-        this.activity.set({ kind: "idle", loaded: [] });
+        this.activity.set(this.idle());
       }),
     ];
   }
@@ -40,7 +48,7 @@ export class LlamaCppBackend implements Backend {
 
   async chat(model: string, messages: readonly ChatMessage[], options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
     const { modelPath, run } = this.resolve(model, "hearth.models.chat");
-    return this.generate(modelPath, () =>
+    return await this.generate(modelPath, () =>
       this.worker.request(
         { type: "chat", modelPath, settings: run, messages, options: { maxTokens: options.maxTokens, temperature: options.temperature } },
         { onChunk: options.onChunk, signal },
@@ -50,7 +58,7 @@ export class LlamaCppBackend implements Backend {
 
   async infill(model: string, request: InfillRequest, options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
     const { modelPath, run } = this.resolve(model, "hearth.models.completion");
-    return this.generate(modelPath, () =>
+    return await this.generate(modelPath, () =>
       this.worker.request(
         { type: "infill", modelPath, settings: run, request, options: { maxTokens: options.maxTokens, temperature: options.temperature } },
         { onChunk: options.onChunk, signal },
@@ -60,7 +68,7 @@ export class LlamaCppBackend implements Backend {
 
   async embed(model: string, texts: readonly string[], signal?: AbortSignal): Promise<number[][]> {
     const { modelPath, run } = this.resolve(model, "hearth.models.embedding");
-    return this.track(modelPath, () => this.worker.request({ type: "embed", modelPath, settings: run, texts }, { signal }));
+    return await this.activity.track(modelPath, () => this.idle(), () => this.worker.request({ type: "embed", modelPath, settings: run, texts }, { signal }));
   }
 
   async listModels(): Promise<ModelInfo[]> {
@@ -70,16 +78,20 @@ export class LlamaCppBackend implements Backend {
 
   async load(model: string, signal?: AbortSignal): Promise<LoadedModel> {
     const { modelPath, run } = this.resolve(model, "hearth.models.chat");
-    const loaded = await this.track(modelPath, () => this.worker.request({ type: "load", modelPath, settings: run }, { signal }));
-    this.loaded.set(modelPath, loaded);
-    this.setIdleIfQuiet();
-    return loaded;
+    return await this.activity.track(modelPath, () => this.idle(), () => this.worker.request({ type: "load", modelPath, settings: run }, { signal }));
   }
 
+  /** Frees the models not at these paths (models no setting uses any more). */
+  async unloadExcept(keep: readonly string[]): Promise<void> {
+    if (!this.worker.running || [...this.loaded.keys()].every((name) => keep.includes(name))) return;
+    await this.worker.request({ type: "unload", keep });
+  }
+
+  /** Stops the worker, freeing every model now; requests under way end as cancelled. */
   unload(): Promise<void> {
     this.worker.stop();
     this.loaded.clear();
-    this.activity.set({ kind: "idle", loaded: [] });
+    this.activity.set(this.idle());
     return Promise.resolve();
   }
 
@@ -99,27 +111,12 @@ export class LlamaCppBackend implements Backend {
   }
 
   private async generate(modelPath: string, work: () => Promise<Generation>): Promise<Generation> {
-    const generation = await this.track(modelPath, work);
+    const generation = await this.activity.track(modelPath, () => this.idle(), work);
     this.activity.finished(generation.usage);
     return generation;
   }
 
-  private async track<T>(modelPath: string, work: () => Promise<T>): Promise<T> {
-    this.active++;
-    this.activity.set({ kind: "generating", model: modelPath });
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof BackendError && error.code !== "internal") this.activity.set({ kind: "error", message: error.message });
-      throw error;
-    } finally {
-      this.active--;
-      if (this.activity.state.kind !== "error") this.setIdleIfQuiet();
-    }
+  private idle(): BackendState {
+    return { kind: "idle", loaded: [...this.loaded.values()] };
   }
-
-  private setIdleIfQuiet(): void {
-    if (this.active === 0) this.activity.set({ kind: "idle", loaded: [...this.loaded.values()] });
-  }
-
 }

@@ -5,6 +5,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { BackendError } from "../backendError";
 import { Emitter } from "../event";
+import type { LoadedModel } from "../backend";
 import type { ResultByType, WorkerRequest, WorkerToHost } from "./workerProtocol";
 
 export interface WorkerClientOptions {
@@ -32,9 +33,15 @@ export class LlamaWorkerClient {
   private readonly noticeEmitter = new Emitter<string>();
   private readonly loadingEmitter = new Emitter<{ modelPath: string; progress: number }>();
   private readonly exitEmitter = new Emitter<{ expected: boolean }>();
+  private readonly loadedEmitter = new Emitter<LoadedModel>();
+  private readonly unloadedEmitter = new Emitter<string>();
+  /** Notices already given: each is said once per session, not once per worker. */
+  private readonly noticesGiven = new Set<string>();
   readonly onNotice = this.noticeEmitter.event;
   readonly onLoading = this.loadingEmitter.event;
   readonly onExit = this.exitEmitter.event;
+  readonly onLoaded = this.loadedEmitter.event;
+  readonly onUnloaded = this.unloadedEmitter.event;
 
   constructor(private readonly options: WorkerClientOptions) {}
 
@@ -51,7 +58,6 @@ export class LlamaWorkerClient {
     body: RequestBody<T> & { readonly type: T },
     { onChunk, signal }: { onChunk?: (text: string) => void; signal?: AbortSignal } = {},
   ): Promise<ResultByType[T]> {
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const worker = this.ensureWorker();
     const id = this.nextId++;
     clearTimeout(this.idleTimer);
@@ -79,7 +85,7 @@ export class LlamaWorkerClient {
     const worker = this.worker;
     if (!worker) return;
     this.worker = undefined;
-    this.failPending(new BackendError("workerCrashed", "The llama.cpp worker was stopped before it answered."));
+    this.failPending(new BackendError("cancelled", "The llama.cpp worker was stopped before it answered."));
     worker.removeAllListeners("exit");
     worker.kill();
     this.exitEmitter.fire({ expected: true });
@@ -90,6 +96,8 @@ export class LlamaWorkerClient {
     this.noticeEmitter.dispose();
     this.loadingEmitter.dispose();
     this.exitEmitter.dispose();
+    this.loadedEmitter.dispose();
+    this.unloadedEmitter.dispose();
   }
 
   private ensureWorker(): ChildProcess {
@@ -106,11 +114,9 @@ export class LlamaWorkerClient {
       for (const line of text.split("\n")) if (line.trim()) this.options.log("warn", `[llama.cpp] ${line.trim()}`);
     });
     worker.on("message", (message: WorkerToHost) => this.receive(message));
-    worker.on("error", (error) => this.options.log("error", `llama.cpp worker: ${error.message}`));
-    worker.once("exit", (code, signal) => {
+    const ended = (how: string) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
-      const how = signal ? `killed by ${signal}` : `exit code ${code}`;
       this.options.log("error", `The llama.cpp worker stopped unexpectedly (${how}).`);
       this.failPending(
         new BackendError(
@@ -119,6 +125,12 @@ export class LlamaWorkerClient {
         ),
       );
       this.exitEmitter.fire({ expected: false });
+    };
+    worker.once("exit", (code, signal) => ended(signal ? `killed by ${signal}` : `exit code ${code}`));
+    worker.on("error", (error) => {
+      this.options.log("error", `llama.cpp worker: ${error.message}`);
+      // A worker that could not start at all sends no "exit".
+      if (worker.pid === undefined) ended(`could not start: ${error.message}`);
     });
     return worker;
   }
@@ -142,9 +154,15 @@ export class LlamaWorkerClient {
         this.pending.get(message.id)?.reject(new BackendError(message.code, message.message, message.partialText, message.setting));
         return;
       case "notice":
+        if (this.noticesGiven.has(message.message)) return;
+        this.noticesGiven.add(message.message);
         this.noticeEmitter.fire(message.message);
         return;
-      case "ready":
+      case "loaded":
+        this.loadedEmitter.fire(message.model);
+        return;
+      case "unloaded":
+        this.unloadedEmitter.fire(message.modelPath);
         return;
     }
   }

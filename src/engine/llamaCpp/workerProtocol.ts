@@ -41,7 +41,8 @@ export type WorkerRequest =
       readonly options: SamplingOptions;
     }
   | { readonly id: number; readonly type: "embed"; readonly modelPath: string; readonly settings: LlamaRunSettings; readonly texts: readonly string[] }
-  | { readonly id: number; readonly type: "unload" };
+  /** Frees every model but those in `keep` (all when absent), once their requests finish. */
+  | { readonly id: number; readonly type: "unload"; readonly keep?: readonly string[] };
 
 /** Stops the generation of request `id` (its result then has stopReason "cancelled"). */
 export interface CancelMessage {
@@ -71,6 +72,7 @@ export type WorkerToHost =
       readonly partialText: string;
       readonly setting?: string;
     }
-  /** Something the user should know once, such as "no GPU: layers run on the CPU". */
+  /** Something the user should know, such as "no GPU: layers run on the CPU" (the host says it once). */
   | { readonly type: "notice"; readonly message: string }
-  | { readonly type: "ready" };
+  | { readonly type: "loaded"; readonly model: LoadedModel }
+  | { readonly type: "unloaded"; readonly modelPath: string };

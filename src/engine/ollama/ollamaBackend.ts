@@ -4,7 +4,7 @@
 import { Ollama, type ChatResponse, type GenerateResponse } from "ollama";
 import type { BackendKind } from "../../config/settings";
 import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelInfo } from "../backend";
-import { GenerationClock } from "../backend";
+import { GenerationClock, infillPrompt } from "../backend";
 import { BackendError, isAbortError } from "../backendError";
 import { BackendActivity } from "../backendActivity";
 import { describeNetworkError } from "../networkErrors";
@@ -25,6 +25,8 @@ export interface PullProgress {
 export class OllamaBackend implements Backend {
   readonly kind: BackendKind = "ollama";
   private readonly activity = new BackendActivity();
+  /** Models Hearth has used on this server (what unload() asks Ollama to free). */
+  private readonly used = new Set<string>();
   readonly onDidChangeState = this.activity.onDidChangeState;
   readonly onDidFinishRequest = this.activity.onDidFinishRequest;
 
@@ -41,9 +43,8 @@ export class OllamaBackend implements Backend {
   }
 
   async infill(model: string, request: InfillRequest, options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
-    const context = request.context?.length ? `${request.context.join("\n\n")}\n\n` : "";
     return this.stream(model, signal, options, (client) =>
-      client.generate({ model, prompt: context + request.prefix, suffix: request.suffix, stream: true, options: samplingOptions(options), ...this.keepAlive() }),
+      client.generate({ model, prompt: infillPrompt(request), suffix: request.suffix, stream: true, options: samplingOptions(options), ...this.keepAlive() }),
     (part: GenerateResponse) => part.response ?? "");
   }
 
@@ -73,22 +74,21 @@ export class OllamaBackend implements Backend {
 
   /** Loads the model into Ollama's memory (a generate request with no prompt, as the Ollama docs describe). */
   async load(model: string, signal?: AbortSignal): Promise<LoadedModel> {
-    this.activity.set({ kind: "loading", model });
-    try {
+    await this.activity.track(model, () => this.idle(), async () => {
+      this.activity.set({ kind: "loading", model });
       await this.call(model, signal, (client) => client.generate({ model, prompt: "", stream: false, ...this.keepAlive() }));
-    } finally {
-      this.activity.set({ kind: "idle", loaded: [{ name: model }] });
-    }
+      this.used.add(model);
+    });
     return { name: model };
   }
 
-  /** Asks Ollama to free every model Hearth used, now (keep_alive 0). */
+  /** Asks Ollama to free, now, every model Hearth used on it (keep_alive 0). */
   async unload(): Promise<void> {
-    const loaded = this.activity.state.kind === "idle" ? this.activity.state.loaded : [];
-    for (const model of loaded) {
-      await this.call(model.name, undefined, (client) => client.generate({ model: model.name, prompt: "", stream: false, keep_alive: 0 })).catch(() => undefined);
+    for (const model of [...this.used]) {
+      await this.call(model, undefined, (client) => client.generate({ model, prompt: "", stream: false, keep_alive: 0 })).catch(() => undefined);
+      this.used.delete(model);
     }
-    this.activity.set({ kind: "idle", loaded: [] });
+    this.activity.set(this.idle());
   }
 
   /** `ollama pull`, reporting Ollama's progress statuses as they come. */
@@ -109,9 +109,15 @@ export class OllamaBackend implements Backend {
     this.activity.dispose();
   }
 
-  private keepAlive(): { keep_alive?: string } {
+  /** keep_alive as Ollama reads it: a number of seconds ("-1", "0", "300") or a duration ("10m"). */
+  private keepAlive(): { keep_alive?: string | number } {
     const { keepAlive } = this.configuration();
-    return keepAlive ? { keep_alive: keepAlive } : {};
+    if (!keepAlive) return {};
+    return { keep_alive: /^-?\d+$/.test(keepAlive) ? Number(keepAlive) : keepAlive };
+  }
+
+  private idle(): BackendState {
+    return { kind: "idle", loaded: [...this.used].map((name) => ({ name })) };
   }
 
   private client(signal: AbortSignal | undefined): Ollama {
@@ -126,6 +132,7 @@ export class OllamaBackend implements Backend {
     try {
       return await work(this.client(signal));
     } catch (error) {
+      if (signal?.aborted && isAbortError(error)) throw error; // cancelled: not a failure to explain
       throw this.explain(error, model, "");
     }
   }
@@ -137,35 +144,31 @@ export class OllamaBackend implements Backend {
     start: (client: Ollama) => Promise<AsyncIterable<T>>,
     textOf: (part: T) => string,
   ): Promise<Generation> {
-    const clock = new GenerationClock();
-    let text = "";
-    let last: T | undefined;
-    this.activity.set({ kind: "generating", model });
-    try {
-      for await (const part of await start(this.client(signal))) {
-        const piece = textOf(part);
-        if (piece) {
-          clock.chunk();
-          text += piece;
-          options.onChunk?.(piece);
+    const generation = await this.activity.track(model, () => this.idle(), async () => {
+      const clock = new GenerationClock();
+      let text = "";
+      let last: T | undefined;
+      try {
+        for await (const part of await start(this.client(signal))) {
+          const piece = textOf(part);
+          if (piece) {
+            clock.chunk();
+            text += piece;
+            options.onChunk?.(piece);
+          }
+          last = part;
         }
-        last = part;
+      } catch (error) {
+        if (!(signal?.aborted && isAbortError(error))) throw this.explain(error, model, text);
       }
-    } catch (error) {
-      if (!(signal?.aborted && isAbortError(error))) {
-        const explained = this.explain(error, model, text);
-        this.activity.set({ kind: "error", message: explained.message });
-        throw explained;
-      }
-    }
-    const cancelled = !last?.done;
-    const generation: Generation = {
-      text,
-      stopReason: cancelled ? "cancelled" : last?.done_reason === "length" ? "maxTokens" : "endOfText",
-      // Ollama reports evaluated prompt tokens; how many came from its cache it does not say.
-      usage: clock.usage(last?.prompt_eval_count ?? 0, 0, last?.eval_count ?? 0),
-    };
-    this.activity.set({ kind: "idle", loaded: [{ name: model }] });
+      this.used.add(model);
+      return {
+        text,
+        stopReason: !last?.done ? "cancelled" : last.done_reason === "length" ? "maxTokens" : "endOfText",
+        // Ollama reports evaluated prompt tokens; how many came from its cache it does not say.
+        usage: clock.usage(last?.prompt_eval_count ?? 0, 0, last?.eval_count ?? 0),
+      } satisfies Generation;
+    });
     this.activity.finished(generation.usage);
     return generation;
   }
@@ -175,8 +178,13 @@ export class OllamaBackend implements Backend {
     const { host } = this.configuration();
     const status = (error as { status_code?: number }).status_code;
     const message = (error as Error)?.message ?? String(error);
-    if (status === 404 || /not found, try pulling it first/.test(message)) {
+    // Ollama's own 404 names the model ("model \"x\" not found, try pulling it first"); another
+    // server's 404 page at that address means hearth.ollama.host is not an Ollama server.
+    if (/not found/.test(message) && /model/.test(message)) {
       return new BackendError("modelNotFound", `Ollama has no model named ${model}. Pull it with \`ollama pull ${model}\`, or select another model.`, partialText, "hearth.models.chat");
+    }
+    if (status === 404) {
+      return new BackendError("badResponse", `${host} answered 404 (${message}): is hearth.ollama.host the address of an Ollama server?`, partialText, "hearth.ollama.host");
     }
     if (status !== undefined) {
       return new BackendError("badResponse", `Ollama at ${host} answered ${status}: ${message}`, partialText);

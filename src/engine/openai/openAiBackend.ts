@@ -3,7 +3,7 @@
 // llama-server's /infill when the server has it, else /v1/completions with a suffix.
 import type { BackendKind } from "../../config/settings";
 import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelInfo } from "../backend";
-import { GenerationClock } from "../backend";
+import { GenerationClock, infillPrompt } from "../backend";
 import { BackendError, isAbortError } from "../backendError";
 import { BackendActivity } from "../backendActivity";
 import { describeNetworkError } from "../networkErrors";
@@ -18,7 +18,23 @@ export interface OpenAiConfiguration {
 interface StreamedPiece {
   readonly text: string;
   readonly finishReason?: string | null;
-  readonly usage?: { prompt_tokens?: number; completion_tokens?: number; cached_tokens?: number };
+  readonly usage?: { promptTokens: number; reusedPromptTokens: number; completionTokens: number };
+}
+
+/** The `usage` object of OpenAI's API: cached prompt tokens sit in prompt_tokens_details. */
+interface OpenAiUsage {
+  readonly prompt_tokens?: number;
+  readonly completion_tokens?: number;
+  readonly prompt_tokens_details?: { readonly cached_tokens?: number };
+}
+
+function readUsage(usage: OpenAiUsage | undefined): StreamedPiece["usage"] {
+  if (!usage) return undefined;
+  return {
+    promptTokens: usage.prompt_tokens ?? 0,
+    reusedPromptTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+    completionTokens: usage.completion_tokens ?? 0,
+  };
 }
 
 export class OpenAiBackend implements Backend {
@@ -26,8 +42,8 @@ export class OpenAiBackend implements Backend {
   private readonly activity = new BackendActivity();
   readonly onDidChangeState = this.activity.onDidChangeState;
   readonly onDidFinishRequest = this.activity.onDidFinishRequest;
-  /** Whether the server answered /infill before (undefined: not tried yet). */
-  private hasInfillEndpoint: boolean | undefined;
+  /** Per base URL: whether the server has llama-server's /infill (absent: not tried yet). */
+  private readonly hasInfillEndpoint = new Map<string, boolean>();
 
   constructor(private readonly configuration: () => OpenAiConfiguration) {}
 
@@ -39,26 +55,27 @@ export class OpenAiBackend implements Backend {
     const body = { model, messages, stream: true, stream_options: { include_usage: true }, ...sampling(options) };
     return this.stream(model, `${this.baseUrl()}/chat/completions`, body, options, signal, (event) => {
       const choice = (event as { choices?: Array<{ delta?: { content?: string }; finish_reason?: string | null }> }).choices?.[0];
-      return { text: choice?.delta?.content ?? "", finishReason: choice?.finish_reason, usage: (event as StreamedPiece).usage };
+      return { text: choice?.delta?.content ?? "", finishReason: choice?.finish_reason, usage: readUsage((event as { usage?: OpenAiUsage }).usage) };
     });
   }
 
   async infill(model: string, request: InfillRequest, options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
-    if (this.hasInfillEndpoint !== false) {
+    const baseUrl = this.baseUrl();
+    const known = this.hasInfillEndpoint.get(baseUrl);
+    if (known !== false) {
       try {
         const generation = await this.llamaServerInfill(model, request, options, signal);
-        this.hasInfillEndpoint = true;
+        this.hasInfillEndpoint.set(baseUrl, true);
         return generation;
       } catch (error) {
-        if (!(error instanceof BackendError && error.code === "modelNotFound" && this.hasInfillEndpoint === undefined)) throw error;
-        this.hasInfillEndpoint = false; // no /infill here: use /v1/completions from now on
+        if (!(error instanceof BackendError && error.code === "modelNotFound" && known === undefined)) throw error;
+        this.hasInfillEndpoint.set(baseUrl, false); // no /infill here: use /v1/completions from now on
       }
     }
-    const context = request.context?.length ? `${request.context.join("\n\n")}\n\n` : "";
-    const body = { model, prompt: context + request.prefix, suffix: request.suffix, stream: true, ...sampling(options) };
+    const body = { model, prompt: infillPrompt(request), suffix: request.suffix, stream: true, ...sampling(options) };
     return this.stream(model, `${this.baseUrl()}/completions`, body, options, signal, (event) => {
       const choice = (event as { choices?: Array<{ text?: string; finish_reason?: string | null }> }).choices?.[0];
-      return { text: choice?.text ?? "", finishReason: choice?.finish_reason, usage: (event as StreamedPiece).usage };
+      return { text: choice?.text ?? "", finishReason: choice?.finish_reason, usage: readUsage((event as { usage?: OpenAiUsage }).usage) };
     });
   }
 
@@ -109,11 +126,16 @@ export class OpenAiBackend implements Backend {
       ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
     };
     return this.stream(model, `${root}/infill`, body, options, signal, (event) => {
-      const piece = event as { content?: string; stop?: boolean; stop_type?: string; tokens_cached?: number; timings?: { prompt_n?: number; predicted_n?: number } };
+      // llama-server's final event: tokens_evaluated is the whole prompt; timings.prompt_n the part it
+      // evaluated (the rest came from its cache); timings.predicted_n the tokens it generated.
+      const piece = event as { content?: string; stop?: boolean; stop_type?: string; tokens_evaluated?: number; timings?: { prompt_n?: number; predicted_n?: number } };
+      const prompt = piece.tokens_evaluated ?? piece.timings?.prompt_n ?? 0;
       return {
         text: piece.content ?? "",
         finishReason: piece.stop ? (piece.stop_type === "limit" ? "length" : "stop") : null,
-        usage: piece.timings ? { prompt_tokens: (piece.tokens_cached ?? 0) + (piece.timings.prompt_n ?? 0), completion_tokens: piece.timings.predicted_n, cached_tokens: piece.tokens_cached } : undefined,
+        usage: piece.timings
+          ? { promptTokens: prompt, reusedPromptTokens: Math.max(0, prompt - (piece.timings.prompt_n ?? prompt)), completionTokens: piece.timings.predicted_n ?? 0 }
+          : undefined,
       };
     });
   }
@@ -126,48 +148,44 @@ export class OpenAiBackend implements Backend {
     signal: AbortSignal | undefined,
     read: (event: unknown) => StreamedPiece,
   ): Promise<Generation> {
-    const clock = new GenerationClock();
-    let text = "";
-    let finishReason: string | null | undefined;
-    let usage: StreamedPiece["usage"];
-    this.activity.set({ kind: "generating", model });
-    try {
-      const response = await this.send(url, body, model, signal);
-      if (!response.body) throw new BackendError("badResponse", `The server at ${url} sent no body.`);
-      const events = readJsonEvents(response.body);
-      let completed: boolean;
-      for (;;) {
-        const next = await events.next();
-        if (next.done) {
-          // [DONE], or (llama-server's /infill, which sends no [DONE]) a finish reason.
-          completed = next.value.done || Boolean(finishReason);
-          break;
+    const generation = await this.activity.track(model, () => ({ kind: "idle", loaded: [{ name: model }] }), async () => {
+      const clock = new GenerationClock();
+      let text = "";
+      let finishReason: string | null | undefined;
+      let usage: StreamedPiece["usage"];
+      try {
+        const response = await this.send(url, body, model, signal);
+        if (!response.body) throw new BackendError("badResponse", `The server at ${url} sent no body.`);
+        const events = readJsonEvents(response.body, signal);
+        let completed: boolean;
+        for (;;) {
+          const next = await events.next();
+          if (next.done) {
+            // [DONE], or (llama-server's /infill, which sends no [DONE]) a finish reason.
+            completed = next.value.done || Boolean(finishReason);
+            break;
+          }
+          const piece = read(next.value);
+          if (piece.text) {
+            clock.chunk();
+            text += piece.text;
+            options.onChunk?.(piece.text);
+          }
+          if (piece.finishReason) finishReason = piece.finishReason;
+          if (piece.usage) usage = piece.usage;
         }
-        const piece = read(next.value);
-        if (piece.text) {
-          clock.chunk();
-          text += piece.text;
-          options.onChunk?.(piece.text);
+        if (!completed && !signal?.aborted) {
+          throw new BackendError("streamCut", `The server at ${this.baseUrl()} ended the answer early, without saying it was done. What it sent is kept; try again.`, text);
         }
-        if (piece.finishReason) finishReason = piece.finishReason;
-        if (piece.usage) usage = piece.usage;
+      } catch (error) {
+        if (!(signal?.aborted && isAbortError(error))) throw this.explain(error, model, text);
       }
-      if (!completed) {
-        throw new BackendError("streamCut", `The server at ${this.baseUrl()} ended the answer early, without saying it was done. What it sent is kept; try again.`, text);
-      }
-    } catch (error) {
-      if (!(signal?.aborted && isAbortError(error))) {
-        const explained = this.explain(error, model, text);
-        this.activity.set({ kind: "error", message: explained.message });
-        throw explained;
-      }
-    }
-    const generation: Generation = {
-      text,
-      stopReason: signal?.aborted ? "cancelled" : finishReason === "length" ? "maxTokens" : "endOfText",
-      usage: clock.usage(usage?.prompt_tokens ?? 0, usage?.cached_tokens ?? 0, usage?.completion_tokens ?? 0),
-    };
-    this.activity.set({ kind: "idle", loaded: [{ name: model }] });
+      return {
+        text,
+        stopReason: signal?.aborted ? "cancelled" : finishReason === "length" ? "maxTokens" : "endOfText",
+        usage: clock.usage(usage?.promptTokens ?? 0, usage?.reusedPromptTokens ?? 0, usage?.completionTokens ?? 0),
+      } satisfies Generation;
+    });
     this.activity.finished(generation.usage);
     return generation;
   }
@@ -183,6 +201,7 @@ export class OpenAiBackend implements Backend {
         signal,
       });
     } catch (error) {
+      if (signal?.aborted && isAbortError(error)) throw error; // cancelled: not a failure to explain
       throw this.explain(error, model, "");
     }
     if (response.ok) return response;

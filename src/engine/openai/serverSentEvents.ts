@@ -1,8 +1,11 @@
 // Reads a text/event-stream response body as JSON events (eventsource-parser does the framing).
 import { createParser } from "eventsource-parser";
 
-/** Yields each event's data, parsed as JSON, until `[DONE]` or the end of the body. */
-export async function* readJsonEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<unknown, { done: boolean }> {
+/**
+ * Yields each event's data, parsed as JSON, until `[DONE]`, the end of the body, or `signal`
+ * aborting (then events already received are dropped, and the body is cancelled).
+ */
+export async function* readJsonEvents(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<unknown, { done: boolean }> {
   const decoder = new TextDecoder();
   const queue: string[] = [];
   const parser = createParser({ onEvent: (event) => queue.push(event.data) });
@@ -13,6 +16,7 @@ export async function* readJsonEvents(body: ReadableStream<Uint8Array>): AsyncGe
       if (done) return { done: false };
       parser.feed(decoder.decode(value, { stream: true }));
       while (queue.length) {
+        if (signal?.aborted) return { done: false };
         const data = queue.shift()!;
         if (data.trim() === "[DONE]") return { done: true };
         let parsed: unknown;
@@ -25,6 +29,7 @@ export async function* readJsonEvents(body: ReadableStream<Uint8Array>): AsyncGe
       }
     }
   } finally {
+    await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
 }
