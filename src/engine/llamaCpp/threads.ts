@@ -4,8 +4,15 @@
 import { readFileSync } from "node:fs";
 import * as os from "node:os";
 
-/** Physical cores from /proc/cpuinfo (Linux), else the logical CPU count. */
+let cachedPhysicalCores: number | undefined;
+
+/** Physical cores from /proc/cpuinfo (Linux), else the logical CPU count. Read once. */
 export function physicalCores(): number {
+  cachedPhysicalCores ??= countPhysicalCores();
+  return cachedPhysicalCores;
+}
+
+function countPhysicalCores(): number {
   const logical = os.availableParallelism();
   try {
     const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
