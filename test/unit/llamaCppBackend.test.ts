@@ -295,6 +295,19 @@ describe("llama.cpp backend (worker process)", function () {
     }
   });
 
+  it("answers a request whose signal was aborted before it was sent as cancelled, without generating", async () => {
+    const { backend } = makeBackend();
+    try {
+      const controller = new AbortController();
+      controller.abort();
+      const answer = await backend.chat(TINY, hello, { maxTokens: 500 }, controller.signal);
+      assert.equal(answer.stopReason, "cancelled");
+      assert.equal(answer.usage.completionTokens, 0);
+    } finally {
+      backend.dispose();
+    }
+  });
+
   it("loads the model again when its settings change", async () => {
     const { backend, settings } = makeBackend();
     try {

@@ -76,6 +76,8 @@ export class LlamaWorkerClient {
         partialText: "",
       });
       worker.send({ ...body, id });
+      // Already cancelled: the worker answers at once (a generation as "cancelled").
+      if (signal?.aborted) onAbort();
     });
   }
 
