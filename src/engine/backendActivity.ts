@@ -7,6 +7,8 @@ import { Emitter } from "./event";
 export class BackendActivity {
   private current: BackendState = { kind: "idle", loaded: [] };
   private active = 0;
+  /** The failure of a request that ended while others still ran: shown once they are done. */
+  private failure: string | undefined;
   private readonly stateEmitter = new Emitter<BackendState>();
   private readonly usageEmitter = new Emitter<Usage>();
   readonly onDidChangeState = this.stateEmitter.event;
@@ -25,21 +27,19 @@ export class BackendActivity {
     this.usageEmitter.fire(usage);
   }
 
-  /** Runs a request: "generating" while it runs; afterwards `idle()` if none is left, or the error it ended with. */
+  /** Runs a request: "generating" while any runs; when the last ends, `idle()` or the error one of them ended with. */
   async track<T>(model: string, idle: () => BackendState, work: () => Promise<T>): Promise<T> {
-    this.active++;
+    if (this.active++ === 0) this.failure = undefined;
     this.set({ kind: "generating", model });
     try {
-      const result = await work();
-      this.active--;
-      if (this.active === 0) this.set(idle());
-      return result;
+      return await work();
     } catch (error) {
-      this.active--;
       const code = (error as { code?: string }).code;
-      if (code !== "cancelled" && !(error instanceof Error && error.name === "AbortError")) this.set({ kind: "error", message: (error as Error).message });
-      else if (this.active === 0) this.set(idle());
+      const cancelled = code === "cancelled" || (error instanceof Error && error.name === "AbortError");
+      if (!cancelled) this.failure = (error as Error).message;
       throw error;
+    } finally {
+      if (--this.active === 0) this.set(this.failure !== undefined ? { kind: "error", message: this.failure } : idle());
     }
   }
 

@@ -44,6 +44,10 @@ export class Engine implements Disposable {
   readonly onDidChangeState = this.stateEmitter.event;
   readonly onDidFinishRequest = this.usageEmitter.event;
   private lastRunSettings: string;
+  /** Settings changes are applied one after another, each reading the settings anew. */
+  private applying: Promise<void> = Promise.resolve();
+  /** Notices already given this session (a new worker or backend does not repeat them). */
+  private readonly noticesGiven = new Set<string>();
 
   constructor(private readonly options: EngineOptions) {
     this.lastRunSettings = JSON.stringify(llamaRunSettings(options.settings()));
@@ -78,19 +82,23 @@ export class Engine implements Disposable {
     }
     const backend = this.current.backend;
     if (!(backend instanceof LlamaCppBackend)) return;
+    this.applying = this.applying.then(() => this.applyToLlamaCpp(backend, runChanged));
+  }
+
+  private async applyToLlamaCpp(backend: LlamaCppBackend, runChanged: boolean): Promise<void> {
+    const settings = this.options.settings();
     const inUse = (["chat", "completion", "embedding"] as const)
       .map((role) => resolveModelPath(settings.models[role], this.options.modelsDirectory()))
       .filter((modelPath): modelPath is string => modelPath !== undefined);
     const state = backend.state;
     const loaded = state.kind === "idle" ? state.loaded.map((model) => model.name) : [];
-    void (async () => {
-      await backend.unloadExcept(inUse).catch((error: Error) => this.options.log("warn", `Freeing unused models: ${error.message}`));
-      if (!runChanged) return;
-      for (const name of loaded.filter((modelPath) => inUse.includes(modelPath))) {
-        this.options.log("info", `llama.cpp settings changed: loading ${name} again.`);
-        await backend.load(name).catch((error: Error) => this.options.log("error", `Reloading ${name}: ${error.message}`));
-      }
-    })();
+    await backend.unloadExcept(inUse).catch((error: Error) => this.options.log("warn", `Freeing unused models: ${error.message}`));
+    if (!runChanged) return;
+    for (const name of loaded.filter((modelPath) => inUse.includes(modelPath))) {
+      if (this.current?.backend !== backend) return; // switched backend meanwhile
+      this.options.log("info", `llama.cpp settings changed: loading ${name} again.`);
+      await backend.load(name).catch((error: Error) => this.options.log("error", `Reloading ${name}: ${error.message}`));
+    }
   }
 
   dispose(): void {
@@ -122,7 +130,11 @@ export class Engine implements Disposable {
           keepAliveMs: () => (settings().llamaCpp.keepAlive > 0 ? settings().llamaCpp.keepAlive * 1000 : 2 ** 31 - 1),
           log,
         });
-        worker.onNotice((message) => this.options.notify(message));
+        worker.onNotice((message) => {
+          if (this.noticesGiven.has(message)) return;
+          this.noticesGiven.add(message);
+          this.options.notify(message);
+        });
         return new LlamaCppBackend(worker, () => ({ modelsDirectory: modelsDirectory(), run: llamaRunSettings(settings()) }));
       }
       case "ollama":

@@ -303,6 +303,9 @@ describe("llama.cpp backend (worker process)", function () {
       const answer = await backend.chat(TINY, hello, { maxTokens: 500 }, controller.signal);
       assert.equal(answer.stopReason, "cancelled");
       assert.equal(answer.usage.completionTokens, 0);
+      // Nothing is loaded for it: a model that does not exist is not even looked at.
+      const nothing = await backend.chat("/nonexistent/model.gguf", hello, {}, controller.signal);
+      assert.equal(nothing.stopReason, "cancelled");
     } finally {
       backend.dispose();
     }

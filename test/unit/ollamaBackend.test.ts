@@ -151,6 +151,15 @@ describe("Ollama backend", () => {
     }
   });
 
+  it("hands out no chunk after an abort, even of lines already received", async () => {
+    ollama.options.words = Array.from({ length: 200 }, (_, index) => ` w${index}`);
+    const controller = new AbortController();
+    const chunks: string[] = [];
+    const answer = await backend.chat("llama3.2", hello, { onChunk: (chunk) => (chunks.push(chunk), controller.abort()) }, controller.signal);
+    assert.deepEqual(chunks, [" w0"]);
+    assert.equal(answer.stopReason, "cancelled");
+  });
+
   it("cancelling one request stops that request only", async () => {
     ollama.options.words = Array.from({ length: 40 }, (_, index) => ` w${index}`);
     ollama.options.lineDelayMs = 20;

@@ -79,6 +79,13 @@ describe("OpenAI-compatible backend", () => {
     }
   });
 
+  it("a first completion cancelled before the server answered does not decide which FIM endpoint it has", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    assert.equal((await backend.infill("qwen2.5-coder", { prefix: "a", suffix: "" }, {}, controller.signal)).stopReason, "cancelled");
+    assert.equal((await backend.infill("qwen2.5-coder", { prefix: "a", suffix: "" })).text, "Hi there!");
+  });
+
   it("a request cancelled before the server answered ends as cancelled, not as an error", async () => {
     const controller = new AbortController();
     controller.abort();

@@ -47,6 +47,7 @@ export class LlamaCppBackend implements Backend {
   }
 
   async chat(model: string, messages: readonly ChatMessage[], options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
+    if (signal?.aborted) return cancelledBeforeStart();
     const { modelPath, run } = this.resolve(model, "hearth.models.chat");
     return await this.generate(modelPath, () =>
       this.worker.request(
@@ -57,6 +58,7 @@ export class LlamaCppBackend implements Backend {
   }
 
   async infill(model: string, request: InfillRequest, options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
+    if (signal?.aborted) return cancelledBeforeStart();
     const { modelPath, run } = this.resolve(model, "hearth.models.completion");
     return await this.generate(modelPath, () =>
       this.worker.request(
@@ -119,4 +121,9 @@ export class LlamaCppBackend implements Backend {
   private idle(): BackendState {
     return { kind: "idle", loaded: [...this.loaded.values()] };
   }
+}
+
+/** A generation cancelled before it was sent: no worker is started and no model loaded for it. */
+function cancelledBeforeStart(): Generation {
+  return { text: "", stopReason: "cancelled", usage: { promptTokens: 0, reusedPromptTokens: 0, completionTokens: 0, timeToFirstTokenMs: 0, tokensPerSecond: 0 } };
 }

@@ -33,6 +33,8 @@ interface Entry {
 
 export class LoadedModels {
   private readonly entries = new Map<string, Entry>();
+  /** Copies being freed, by file: a new copy of that file is loaded only after the old one is gone. */
+  private readonly retiring = new Map<string, Promise<void>>();
   private llama: Promise<NodeLlamaCpp.Llama> | undefined;
 
   constructor(
@@ -62,7 +64,7 @@ export class LoadedModels {
     for (const [modelPath, entry] of this.entries) {
       if (keep.includes(modelPath)) continue;
       this.entries.delete(modelPath);
-      retiring.push(this.retire(entry.loading));
+      retiring.push(this.retire(modelPath, entry.loading));
     }
     await Promise.all(retiring);
   }
@@ -81,7 +83,8 @@ export class LoadedModels {
 
   private async load(request: { id: number; modelPath: string; settings: LlamaRunSettings }, previous: Entry | undefined): Promise<LoadedEntry> {
     const { modelPath, settings } = request;
-    if (previous) await this.retire(previous.loading);
+    if (previous) await this.retire(modelPath, previous.loading);
+    await this.retiring.get(modelPath);
     await assertModelFileUsable(modelPath);
     const lib = await this.library();
     // build: "never": use the prebuilt binaries shipped with Hearth; never compile llama.cpp here.
@@ -128,13 +131,19 @@ export class LoadedModels {
     return entry;
   }
 
-  private async retire(loading: Promise<LoadedEntry>): Promise<void> {
-    const entry = await loading.catch(() => undefined);
-    if (!entry || entry.retired) return;
-    entry.retired = true;
-    if (entry.users > 0) await new Promise<void>((resolve) => (entry.drained = resolve));
-    await entry.model.dispose();
-    this.send({ type: "unloaded", modelPath: entry.modelPath });
+  private retire(modelPath: string, loading: Promise<LoadedEntry>): Promise<void> {
+    const retiring = (async () => {
+      await this.retiring.get(modelPath); // an older copy of the same file goes first
+      const entry = await loading.catch(() => undefined);
+      if (!entry || entry.retired) return;
+      entry.retired = true;
+      if (entry.users > 0) await new Promise<void>((resolve) => (entry.drained = resolve));
+      await entry.model.dispose();
+      this.send({ type: "unloaded", modelPath: entry.modelPath });
+    })();
+    this.retiring.set(modelPath, retiring);
+    void retiring.finally(() => this.retiring.get(modelPath) === retiring && this.retiring.delete(modelPath));
+    return retiring;
   }
 
   /** Layers were asked for the GPU but none went there (the host says so once per session). */

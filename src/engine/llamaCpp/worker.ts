@@ -63,10 +63,17 @@ interface GenerationRequest {
   readonly clock: GenerationClock;
 }
 
+/** The answer to a request cancelled before it started: no model is loaded or waited for. */
+function cancelledBeforeStart(request: GenerationRequest): Generation {
+  return { text: "", stopReason: "cancelled", usage: request.clock.usage(0, 0, 0) };
+}
+
 async function chat(request: GenerationRequest, messages: readonly ChatMessage[]): Promise<Generation> {
+  if (request.signal.aborted) return cancelledBeforeStart(request);
   const lib = await nodeLlamaCpp();
   return models.use(request, (entry) =>
     queued(entry, "chat", async () => {
+      if (request.signal.aborted) return cancelledBeforeStart(request);
       let chatWrapper = entry.chatWrappers.get(request.settings.chatFormat);
       if (!chatWrapper) {
         chatWrapper = resolveChatFormat(lib, entry.model, request.settings.chatFormat);
@@ -93,9 +100,11 @@ async function chat(request: GenerationRequest, messages: readonly ChatMessage[]
 }
 
 async function infill(request: GenerationRequest, prefix: string, suffix: string): Promise<Generation> {
+  if (request.signal.aborted) return cancelledBeforeStart(request);
   const lib = await nodeLlamaCpp();
   return models.use(request, (entry) =>
     queued(entry, "infill", async () => {
+      if (request.signal.aborted) return cancelledBeforeStart(request);
       const completion = new lib.LlamaCompletion({ contextSequence: entry.infillSequence });
       if (!completion.infillSupported) {
         completion.dispose();
@@ -135,8 +144,6 @@ async function metered(
 ): Promise<Generation> {
   const { clock, signal } = request;
   const chunks = new ChunkStream(request.id);
-  // Cancelled while it waited for the model or for the request before it.
-  if (signal.aborted) return { text: "", stopReason: "cancelled", usage: clock.usage(0, 0, 0) };
   const meter = sequence.tokenMeter.getState();
   try {
     const response = await generate((chunk) => {

@@ -150,6 +150,7 @@ export class OllamaBackend implements Backend {
       let last: T | undefined;
       try {
         for await (const part of await start(this.client(signal))) {
+          if (signal?.aborted) break; // the client hands out lines it already received
           const piece = textOf(part);
           if (piece) {
             clock.chunk();

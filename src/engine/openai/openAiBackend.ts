@@ -53,29 +53,32 @@ export class OpenAiBackend implements Backend {
 
   chat(model: string, messages: readonly ChatMessage[], options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
     const body = { model, messages, stream: true, stream_options: { include_usage: true }, ...sampling(options) };
-    return this.stream(model, `${this.baseUrl()}/chat/completions`, body, options, signal, (event) => {
+    return this.tracked(model, () => this.stream(model, `${this.baseUrl()}/chat/completions`, body, options, signal, (event) => {
       const choice = (event as { choices?: Array<{ delta?: { content?: string }; finish_reason?: string | null }> }).choices?.[0];
       return { text: choice?.delta?.content ?? "", finishReason: choice?.finish_reason, usage: readUsage((event as { usage?: OpenAiUsage }).usage) };
-    });
+    }));
   }
 
-  async infill(model: string, request: InfillRequest, options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
-    const baseUrl = this.baseUrl();
-    const known = this.hasInfillEndpoint.get(baseUrl);
-    if (known !== false) {
-      try {
-        const generation = await this.llamaServerInfill(model, request, options, signal);
-        this.hasInfillEndpoint.set(baseUrl, true);
-        return generation;
-      } catch (error) {
-        if (!(error instanceof BackendError && error.code === "modelNotFound" && known === undefined)) throw error;
-        this.hasInfillEndpoint.set(baseUrl, false); // no /infill here: use /v1/completions from now on
+  infill(model: string, request: InfillRequest, options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
+    return this.tracked(model, async () => {
+      const baseUrl = this.baseUrl();
+      const known = this.hasInfillEndpoint.get(baseUrl);
+      if (known !== false) {
+        try {
+          const generation = await this.llamaServerInfill(model, request, options, signal);
+          // A request cancelled before the server answered says nothing about the endpoint.
+          if (generation.stopReason !== "cancelled" || generation.text) this.hasInfillEndpoint.set(baseUrl, true);
+          return generation;
+        } catch (error) {
+          if (!(error instanceof BackendError && error.code === "modelNotFound" && known === undefined)) throw error;
+          this.hasInfillEndpoint.set(baseUrl, false); // no /infill here: use /v1/completions from now on
+        }
       }
-    }
-    const body = { model, prompt: infillPrompt(request), suffix: request.suffix, stream: true, ...sampling(options) };
-    return this.stream(model, `${this.baseUrl()}/completions`, body, options, signal, (event) => {
-      const choice = (event as { choices?: Array<{ text?: string; finish_reason?: string | null }> }).choices?.[0];
-      return { text: choice?.text ?? "", finishReason: choice?.finish_reason, usage: readUsage((event as { usage?: OpenAiUsage }).usage) };
+      const body = { model, prompt: infillPrompt(request), suffix: request.suffix, stream: true, ...sampling(options) };
+      return this.stream(model, `${baseUrl}/completions`, body, options, signal, (event) => {
+        const choice = (event as { choices?: Array<{ text?: string; finish_reason?: string | null }> }).choices?.[0];
+        return { text: choice?.text ?? "", finishReason: choice?.finish_reason, usage: readUsage((event as { usage?: OpenAiUsage }).usage) };
+      });
     });
   }
 
@@ -114,7 +117,7 @@ export class OpenAiBackend implements Backend {
   }
 
   /** llama-server's native fill-in-the-middle endpoint, at the server's root. */
-  private llamaServerInfill(model: string, request: InfillRequest, options: GenerationOptions, signal?: AbortSignal): Promise<Generation> {
+  private llamaServerInfill(model: string, request: InfillRequest, options: GenerationOptions, signal: AbortSignal | undefined): Promise<Generation> {
     const root = this.baseUrl().replace(/\/v1$/, "");
     const body = {
       model,
@@ -140,6 +143,13 @@ export class OpenAiBackend implements Backend {
     });
   }
 
+  /** Runs a generation as one request of the backend's state, and reports its usage. */
+  private async tracked(model: string, work: () => Promise<Generation>): Promise<Generation> {
+    const generation = await this.activity.track(model, () => ({ kind: "idle", loaded: [{ name: model }] }), work);
+    this.activity.finished(generation.usage);
+    return generation;
+  }
+
   private async stream(
     model: string,
     url: string,
@@ -148,16 +158,16 @@ export class OpenAiBackend implements Backend {
     signal: AbortSignal | undefined,
     read: (event: unknown) => StreamedPiece,
   ): Promise<Generation> {
-    const generation = await this.activity.track(model, () => ({ kind: "idle", loaded: [{ name: model }] }), async () => {
-      const clock = new GenerationClock();
-      let text = "";
-      let finishReason: string | null | undefined;
-      let usage: StreamedPiece["usage"];
+    const clock = new GenerationClock();
+    let text = "";
+    let finishReason: string | null | undefined;
+    let usage: StreamedPiece["usage"];
+    try {
+      const response = await this.send(url, body, model, signal);
+      if (!response.body) throw new BackendError("badResponse", `The server at ${url} sent no body.`);
+      const events = readJsonEvents(response.body, signal);
+      let completed = false;
       try {
-        const response = await this.send(url, body, model, signal);
-        if (!response.body) throw new BackendError("badResponse", `The server at ${url} sent no body.`);
-        const events = readJsonEvents(response.body, signal);
-        let completed: boolean;
         for (;;) {
           const next = await events.next();
           if (next.done) {
@@ -174,20 +184,20 @@ export class OpenAiBackend implements Backend {
           if (piece.finishReason) finishReason = piece.finishReason;
           if (piece.usage) usage = piece.usage;
         }
-        if (!completed && !signal?.aborted) {
-          throw new BackendError("streamCut", `The server at ${this.baseUrl()} ended the answer early, without saying it was done. What it sent is kept; try again.`, text);
-        }
-      } catch (error) {
-        if (!(signal?.aborted && isAbortError(error))) throw this.explain(error, model, text);
+      } finally {
+        await events.return({ done: completed }); // closes the body if the loop ended early
       }
-      return {
-        text,
-        stopReason: signal?.aborted ? "cancelled" : finishReason === "length" ? "maxTokens" : "endOfText",
-        usage: clock.usage(usage?.promptTokens ?? 0, usage?.reusedPromptTokens ?? 0, usage?.completionTokens ?? 0),
-      } satisfies Generation;
-    });
-    this.activity.finished(generation.usage);
-    return generation;
+      if (!completed && !signal?.aborted) {
+        throw new BackendError("streamCut", `The server at ${this.baseUrl()} ended the answer early, without saying it was done. What it sent is kept; try again.`, text);
+      }
+    } catch (error) {
+      if (!(signal?.aborted && isAbortError(error))) throw this.explain(error, model, text);
+    }
+    return {
+      text,
+      stopReason: signal?.aborted ? "cancelled" : finishReason === "length" ? "maxTokens" : "endOfText",
+      usage: clock.usage(usage?.promptTokens ?? 0, usage?.reusedPromptTokens ?? 0, usage?.completionTokens ?? 0),
+    };
   }
 
   private async send(url: string, body: object | undefined, model: string, signal: AbortSignal | undefined): Promise<Response> {
