@@ -83,15 +83,7 @@ async function chat(request: GenerationRequest, messages: readonly ChatMessage[]
       const history = toChatHistory(messages);
       const promptTokens = chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(entry.model.tokenizer).length;
       try {
-        return await metered(request, entry.chatSequence, promptTokens, "answering", (onTextChunk) =>
-          session.generateResponse(history, {
-            signal: request.signal,
-            stopOnAbortSignal: true,
-            maxTokens: request.options.maxTokens,
-            temperature: request.options.temperature,
-            onTextChunk,
-          }),
-        );
+        return await metered(request, entry.chatSequence, promptTokens, "answering", (options) => session.generateResponse(history, options));
       } finally {
         session.dispose();
       }
@@ -118,14 +110,8 @@ async function infill(request: GenerationRequest, prefix: string, suffix: string
       // The FIM prompt: prefix token, prefix, suffix token, suffix, middle token.
       const promptTokens = entry.model.tokenize(prefix).length + entry.model.tokenize(suffix).length + 3;
       try {
-        return await metered(request, entry.infillSequence, promptTokens, "completing", (onTextChunk) =>
-          completion.generateInfillCompletionWithMeta(prefix, suffix, {
-            signal: request.signal,
-            stopOnAbortSignal: true,
-            maxTokens: request.options.maxTokens,
-            temperature: request.options.temperature,
-            onTextChunk,
-          }),
+        return await metered(request, entry.infillSequence, promptTokens, "completing", (options) =>
+          completion.generateInfillCompletionWithMeta(prefix, suffix, options),
         );
       } finally {
         completion.dispose();
@@ -134,21 +120,36 @@ async function infill(request: GenerationRequest, prefix: string, suffix: string
   );
 }
 
+/** What node-llama-cpp's chat and infill generations both take from a request. */
+interface GenerateOptions {
+  readonly signal: AbortSignal;
+  readonly stopOnAbortSignal: true;
+  readonly maxTokens?: number;
+  readonly temperature?: number;
+  readonly onTextChunk: (chunk: string) => void;
+}
+
 /** Runs one generation on `sequence`, streaming its chunks and measuring its usage. */
 async function metered(
   request: GenerationRequest,
   sequence: NodeLlamaCpp.LlamaContextSequence,
   promptTokens: number,
   doing: string,
-  generate: (onTextChunk: (chunk: string) => void) => Promise<{ response: string; metadata: { stopReason: string } }>,
+  generate: (options: GenerateOptions) => Promise<{ response: string; metadata: { stopReason: string } }>,
 ): Promise<Generation> {
   const { clock, signal } = request;
   const chunks = new ChunkStream(request.id);
   const meter = sequence.tokenMeter.getState();
   try {
-    const response = await generate((chunk) => {
-      clock.chunk();
-      chunks.push(chunk);
+    const response = await generate({
+      signal,
+      stopOnAbortSignal: true,
+      maxTokens: request.options.maxTokens,
+      temperature: request.options.temperature,
+      onTextChunk: (chunk) => {
+        clock.chunk();
+        chunks.push(chunk);
+      },
     });
     const used = sequence.tokenMeter.diff(meter);
     return {
