@@ -23,12 +23,22 @@ mkdir -p "$home/models" "$home/user-data/User" "$home/user-data/Machine" "$home/
 for model in test/fixtures/*.gguf; do
   [ -f "$home/models/$(basename "$model")" ] || cp "$model" "$home/models/"
 done
-# First run only: the models folder (a machine setting, as the extension host is code-server's)
-# and the chat and completion models. Later runs keep whatever you changed.
+# First run only: the models folder (a machine setting, as the extension host is code-server's),
+# the chat and completion models, and VS Code's own chat panel hidden so Hearth's is the one you
+# see. Later runs keep whatever you changed.
 [ -f "$home/user-data/Machine/settings.json" ] ||
   printf '{\n  "hearth.modelsDirectory": "%s"\n}\n' "$home/models" > "$home/user-data/Machine/settings.json"
 [ -f "$home/user-data/User/settings.json" ] ||
-  printf '{\n  "hearth.models.chat": "llama-2-tiny-random-fim.gguf",\n  "hearth.models.completion": "llama-2-tiny-random-fim.gguf",\n  "hearth.llamaCpp.threads": 1,\n  "workbench.startupEditor": "none"\n}\n' > "$home/user-data/User/settings.json"
+  cat > "$home/user-data/User/settings.json" <<'JSON'
+{
+  "hearth.models.chat": "llama-2-tiny-random-fim.gguf",
+  "hearth.models.completion": "llama-2-tiny-random-fim.gguf",
+  "hearth.llamaCpp.threads": 1,
+  "workbench.startupEditor": "none",
+  "chat.disableAIFeatures": true,
+  "workbench.secondarySideBar.defaultVisibility": "hidden"
+}
+JSON
 
 code_server=("$HEARTH_NODE24" "$HEARTH_CODE_SERVER" --extensions-dir "$home/extensions" --user-data-dir "$home/user-data")
 "${code_server[@]}" --force --install-extension "$vsix"
