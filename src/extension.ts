@@ -32,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     modelsDirectory: () => modelsFolder.directory,
     workerScript: vscode.Uri.joinPath(context.extensionUri, "dist", "llamaWorker.js").fsPath,
     apiKey: async () => (await context.secrets.get(OPENAI_API_KEY_SECRET)) || undefined,
+    ollamaHostFromEnvironment: process.env.OLLAMA_HOST,
     log: (level, message) => log[level](message),
     notify: (message) => void vscode.window.showInformationMessage(message),
   });
@@ -60,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     settings.onDidChange(() => engine.settingsChanged()),
     registerEngineCommands(engine, settings, context.secrets),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chatView),
-    registerModelCommands(settings, modelsFolder, log),
+    registerModelCommands(settings, modelsFolder, engine, log),
     vscode.commands.registerCommand("hearth.openChat", () => vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`)),
     vscode.commands.registerCommand("hearth.refreshModels", () => modelsFolder.notifyChanged()),
     vscode.commands.registerCommand("hearth.showLog", () => log.show()),

@@ -21,6 +21,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private lastStatus: Promise<ChatStatus> | undefined;
   /** Counts status checks, so a slow older check never overwrites a newer one. */
   private generation = 0;
+  /** The loaded models the status last reflected. */
+  private loadedShown = "";
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -32,7 +34,15 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.subscriptions = [
       settings.onDidChange(() => this.pushStatus()),
       folder.onDidChange(() => this.pushStatus()),
-      engine.onDidChangeState((state) => state.kind === "idle" && this.pushStatus()),
+      // Only a change in what is loaded changes the view ("Running on"); every finished request
+      // also ends in "idle", and must not cost a file check or a server probe.
+      engine.onDidChangeState((state) => {
+        if (state.kind !== "idle") return;
+        const loaded = state.loaded.map((model) => `${model.name}:${model.gpuLayers}`).join("\n");
+        if (loaded === this.loadedShown) return;
+        this.loadedShown = loaded;
+        this.pushStatus();
+      }),
     ];
   }
 
@@ -76,6 +86,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const status = await describeReadiness(settings, {
       modelsDirectory: this.folder.directory,
       ollamaHostFromEnvironment: process.env.OLLAMA_HOST,
+      listServerModels: (signal) => this.engine.backend.listModels(signal),
     });
     const running = settings.backend === "llamaCpp" ? whereLoaded(this.engine.state, resolveModelPath(settings.models.chat, this.folder.directory)) : undefined;
     return running ? { ...status, details: [...status.details, { label: "Running on", value: running }] } : status;

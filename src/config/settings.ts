@@ -5,6 +5,13 @@
 export type BackendKind = "llamaCpp" | "ollama" | "openai";
 export const BACKEND_KINDS: readonly BackendKind[] = ["llamaCpp", "ollama", "openai"];
 
+/** How the UI names each backend. */
+export const BACKEND_LABELS: Readonly<Record<BackendKind, string>> = {
+  llamaCpp: "llama.cpp",
+  ollama: "Ollama",
+  openai: "OpenAI-compatible server",
+};
+
 export type FlashAttention = "auto" | "on" | "off";
 
 /** Chat formats node-llama-cpp can be told to use instead of the model's own template. */

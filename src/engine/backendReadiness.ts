@@ -1,23 +1,24 @@
 // Answers "can the user chat now, and if not, what is missing?" for the configured backend.
 // It never loads a model: for llama.cpp it checks the model file; for a server it asks the
-// server for its model list (one short request to the address the user configured).
-import { Ollama } from "ollama";
+// backend for the server's model list (one short request to the address the user configured)
+// and, when that fails, shows the backend's own explanation.
 import * as path from "node:path";
 import type { HearthSettings } from "../config/settings";
 import { describeGpuLayers } from "../config/settings";
 import type { ChatAction, ChatStatus } from "../shared/chatProtocol";
 import { checkModelFile, formatBytes, resolveModelPath } from "../models/modelFiles";
-import { describeNetworkError } from "./networkErrors";
+import type { ModelInfo } from "./backend";
+import { BackendError, isAbortError } from "./backendError";
 import { isLoopbackUrl, resolveOllamaHost } from "./serverAddress";
 
 export interface ReadinessContext {
   readonly modelsDirectory: string;
   /** OLLAMA_HOST from the environment, used when the setting is empty. */
   readonly ollamaHostFromEnvironment?: string;
+  /** The configured server backend's listModels (Ollama or OpenAI-compatible). */
+  readonly listServerModels: (signal: AbortSignal) => Promise<ModelInfo[]>;
   /** How long a server may take to answer the probe. */
   readonly probeTimeoutMs?: number;
-  /** The HTTP client (tests pass one that never reaches the network). */
-  readonly fetch?: typeof fetch;
 }
 
 const selectModel: ChatAction = { label: "Select Model…", command: "hearth.selectModel" };
@@ -72,26 +73,13 @@ async function describeOllama(settings: HearthSettings, context: ReadinessContex
   const backend = `Ollama at ${host}`;
   const notice = isLoopbackUrl(host) ? undefined : `Ollama is on another machine (${host}): the code you send to it leaves this computer.`;
   const model = settings.models.chat || undefined;
-  let names: string[];
-  try {
-    names = await ollamaModelNames(host, context);
-  } catch (error) {
-    return {
-      backend,
-      model,
-      details: [],
-      notice,
-      problem: {
-        message: `Ollama isn't running at ${host} (${describeNetworkError(error)}). Start it with \`ollama serve\`, or set hearth.ollama.host to where it runs.`,
-        actions: [openSetting("hearth.ollama.host")],
-      },
-    };
-  }
-  const details = [{ label: "Models pulled", value: String(names.length) }];
+  const listed = await probe(context, backend, "hearth.ollama.host");
+  if (!listed.ok) return { backend, model, details: [], notice, problem: listed.problem };
+  const details = [{ label: "Models pulled", value: String(listed.names.length) }];
   if (!model) {
     return { backend, details, notice, problem: { message: "No chat model is selected. Select one of the models Ollama has pulled.", actions: [selectModel] } };
   }
-  if (!names.includes(model) && !names.includes(`${model}:latest`)) {
+  if (!listed.names.includes(model) && !listed.names.includes(`${model}:latest`)) {
     return {
       backend,
       model,
@@ -118,51 +106,29 @@ async function describeOpenAi(settings: HearthSettings, context: ReadinessContex
   const backend = `OpenAI-compatible server at ${baseUrl}`;
   const notice = isLoopbackUrl(baseUrl) ? undefined : `${baseUrl} is not on this machine: the code you send to it leaves this computer.`;
   const model = settings.models.chat || undefined;
-  let names: string[];
-  try {
-    names = await openAiModelNames(baseUrl, context);
-  } catch (error) {
-    return {
-      backend,
-      model,
-      details: [],
-      notice,
-      problem: {
-        message: `No OpenAI-compatible server answered at ${baseUrl} (${describeNetworkError(error)}). Start the server, or correct hearth.openai.baseUrl.`,
-        actions: [openSetting("hearth.openai.baseUrl")],
-      },
-    };
-  }
-  const details = [{ label: "Models offered", value: String(names.length) }];
+  const listed = await probe(context, backend, "hearth.openai.baseUrl");
+  if (!listed.ok) return { backend, model, details: [], notice, problem: listed.problem };
+  const details = [{ label: "Models offered", value: String(listed.names.length) }];
   if (!model) {
     return { backend, details, notice, problem: { message: "No chat model is selected. Select one of the server's models.", actions: [selectModel] } };
   }
   return { backend, model, details, notice };
 }
 
-/** Model names the configured server offers, for the model picker. llama.cpp uses the models folder instead. */
-export async function listServerModels(settings: HearthSettings, context: ReadinessContext): Promise<string[]> {
-  if (settings.backend === "ollama") {
-    return ollamaModelNames(resolveOllamaHost(settings.ollama.host, context.ollamaHostFromEnvironment), context);
+/** Asks the server for its models; a failure becomes the problem to show, with the backend's own words. */
+async function probe(
+  context: ReadinessContext,
+  server: string,
+  addressSetting: string,
+): Promise<{ ok: true; names: string[] } | { ok: false; problem: NonNullable<ChatStatus["problem"]> }> {
+  const timeoutMs = context.probeTimeoutMs ?? 2000;
+  try {
+    return { ok: true, names: (await context.listServerModels(AbortSignal.timeout(timeoutMs))).map((entry) => entry.name) };
+  } catch (error) {
+    const message = isAbortError(error)
+      ? `The ${server} did not answer within ${timeoutMs / 1000} s. Check that it is running, or correct ${addressSetting}.`
+      : (error as Error).message;
+    const setting = error instanceof BackendError && error.setting ? error.setting : addressSetting;
+    return { ok: false, problem: { message, actions: [openSetting(setting)] } };
   }
-  if (settings.backend === "openai" && settings.openai.baseUrl) {
-    return openAiModelNames(settings.openai.baseUrl.replace(/\/+$/, ""), context);
-  }
-  return [];
-}
-
-async function ollamaModelNames(host: string, context: ReadinessContext): Promise<string[]> {
-  const client = new Ollama({ host, fetch: fetchWithTimeout(context) });
-  return (await client.list()).models.map((entry) => entry.name);
-}
-
-async function openAiModelNames(baseUrl: string, context: ReadinessContext): Promise<string[]> {
-  const response = await fetchWithTimeout(context)(`${baseUrl}/models`);
-  if (!response.ok) throw new Error(`it answered ${response.status} ${response.statusText}`);
-  const body = (await response.json()) as { data?: Array<{ id?: unknown }> };
-  return (body.data ?? []).map((entry) => String(entry.id));
-}
-
-function fetchWithTimeout({ fetch: send = fetch, probeTimeoutMs = 2000 }: ReadinessContext): typeof fetch {
-  return (input, init) => send(input, { ...init, signal: AbortSignal.timeout(probeTimeoutMs) });
 }

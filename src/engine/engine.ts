@@ -13,6 +13,7 @@ import { OllamaBackend } from "./ollama/ollamaBackend";
 import { OpenAiBackend } from "./openai/openAiBackend";
 import { resolveOllamaHost } from "./serverAddress";
 import { resolveModelPath } from "../models/modelFiles";
+import { MODEL_ROLES } from "../models/modelRoles";
 
 export interface EngineOptions {
   readonly settings: () => HearthSettings;
@@ -20,6 +21,8 @@ export interface EngineOptions {
   /** dist/llamaWorker.js */
   readonly workerScript: string;
   readonly apiKey: () => Promise<string | undefined>;
+  /** OLLAMA_HOST, used when hearth.ollama.host is empty. */
+  readonly ollamaHostFromEnvironment: string | undefined;
   readonly log: (level: "info" | "warn" | "error", message: string) => void;
   /** Said once to the user, such as "no GPU: layers run on the CPU". */
   readonly notify: (message: string) => void;
@@ -87,8 +90,7 @@ export class Engine implements Disposable {
 
   private async applyToLlamaCpp(backend: LlamaCppBackend, runChanged: boolean): Promise<void> {
     const settings = this.options.settings();
-    const inUse = (["chat", "completion", "embedding"] as const)
-      .map((role) => resolveModelPath(settings.models[role], this.options.modelsDirectory()))
+    const inUse = MODEL_ROLES.map((role) => resolveModelPath(settings.models[role], this.options.modelsDirectory()))
       .filter((modelPath): modelPath is string => modelPath !== undefined);
     const state = backend.state;
     const loaded = state.kind === "idle" ? state.loaded.map((model) => model.name) : [];
@@ -139,7 +141,7 @@ export class Engine implements Disposable {
       }
       case "ollama":
         return new OllamaBackend(() => ({
-          host: resolveOllamaHost(settings().ollama.host, process.env.OLLAMA_HOST),
+          host: resolveOllamaHost(settings().ollama.host, this.options.ollamaHostFromEnvironment),
           keepAlive: settings().ollama.keepAlive,
         }));
       case "openai":

@@ -2,7 +2,7 @@
 // model now, and keep an OpenAI-compatible server's API key in SecretStorage.
 import * as vscode from "vscode";
 import type { SettingsService } from "../config/settingsService";
-import { BACKEND_KINDS, type BackendKind } from "../config/settings";
+import { BACKEND_KINDS, BACKEND_LABELS } from "../config/settings";
 import { BackendError } from "./backendError";
 import type { Engine } from "./engine";
 
@@ -16,12 +16,12 @@ export function registerEngineCommands(engine: Engine, settings: SettingsService
         [
           { label: vscode.l10n.t("Select Model…"), description: settings.current.models.chat, action: "model" as const },
           ...BACKEND_KINDS.filter((kind) => kind !== current).map((kind) => ({
-            label: vscode.l10n.t("Use {0}", backendLabel(kind)),
+            label: vscode.l10n.t("Use {0}", BACKEND_LABELS[kind]),
             action: kind,
           })),
           { label: vscode.l10n.t("Show Log"), action: "log" as const },
         ],
-        { title: vscode.l10n.t("Hearth: {0}", backendLabel(current)) },
+        { title: vscode.l10n.t("Hearth: {0}", BACKEND_LABELS[current]) },
       );
       if (!choice) return undefined;
       if (choice.action === "model") return vscode.commands.executeCommand("hearth.selectModel");
@@ -61,8 +61,4 @@ export async function showBackendError(error: unknown): Promise<void> {
   const open = vscode.l10n.t("Open Setting");
   const choice = await vscode.window.showErrorMessage(message, ...(setting ? [open] : []));
   if (choice === open) await vscode.commands.executeCommand("workbench.action.openSettings", setting);
-}
-
-function backendLabel(kind: BackendKind): string {
-  return { llamaCpp: "llama.cpp", ollama: "Ollama", openai: "an OpenAI-compatible server" }[kind];
 }

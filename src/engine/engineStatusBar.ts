@@ -2,12 +2,12 @@
 // state (idle, loading with progress, generating, error) and the last speed in tokens/s.
 // Clicking it opens a quick pick to switch backend or model.
 import * as vscode from "vscode";
+import { BACKEND_LABELS } from "../config/settings";
 import type { SettingsService } from "../config/settingsService";
 import type { BackendState, Usage } from "./backend";
 import { modelLabel, type Engine } from "./engine";
 import { isLoopbackUrl, resolveOllamaHost } from "./serverAddress";
 
-const BACKEND_LABELS = { llamaCpp: "llama.cpp", ollama: "Ollama", openai: "OpenAI-compatible" } as const;
 
 export class EngineStatusBar implements vscode.Disposable {
   readonly item = vscode.window.createStatusBarItem("hearth.engine", vscode.StatusBarAlignment.Right, 100);

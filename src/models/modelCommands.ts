@@ -6,7 +6,9 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import type { SettingsService } from "../config/settingsService";
 import type { SettingKey } from "../config/settings";
-import { listServerModels } from "../engine/backendReadiness";
+import type { ModelInfo } from "../engine/backend";
+import type { Engine } from "../engine/engine";
+import { showBackendError } from "../engine/engineCommands";
 import { formatBytes, modelSettingValue, type ModelFile } from "./modelFiles";
 import type { ModelsFolder } from "./modelsFolder";
 import { rolesUsingFile, type ModelRole } from "./modelRoles";
@@ -18,9 +20,10 @@ const ROLE_LABELS: Record<ModelRole, string> = { chat: "Chat", completion: "Inli
 export function registerModelCommands(
   settings: SettingsService,
   folder: ModelsFolder,
+  engine: Engine,
   log: vscode.LogOutputChannel,
 ): vscode.Disposable {
-  const commands = new ModelCommands(settings, folder, log);
+  const commands = new ModelCommands(settings, folder, engine, log);
   return vscode.Disposable.from(
     vscode.commands.registerCommand("hearth.installModel", () => commands.install()),
     vscode.commands.registerCommand("hearth.selectModel", (node?: ModelTreeNode) => commands.select(node)),
@@ -32,6 +35,7 @@ class ModelCommands {
   constructor(
     private readonly settings: SettingsService,
     private readonly folder: ModelsFolder,
+    private readonly engine: Engine,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
@@ -151,18 +155,25 @@ class ModelCommands {
       const file = await this.pickModelFile(vscode.l10n.t("Select a model"));
       return file && modelSettingValue(file.path, this.folder.directory);
     }
-    let names: string[];
+    let models: ModelInfo[];
     try {
-      names = await listServerModels(current, { modelsDirectory: this.folder.directory, ollamaHostFromEnvironment: process.env.OLLAMA_HOST });
+      models = await this.engine.backend.listModels();
     } catch (error) {
-      void vscode.window.showErrorMessage(vscode.l10n.t("Could not list the server's models: {0}", (error as Error).message));
+      void showBackendError(error);
       return undefined;
     }
-    if (!names.length) {
+    if (!models.length) {
       void vscode.window.showInformationMessage(vscode.l10n.t("The server has no models yet."));
       return undefined;
     }
-    return vscode.window.showQuickPick(names, { title: vscode.l10n.t("Select a model") });
+    const picked = await vscode.window.showQuickPick(
+      models.map((model) => ({
+        label: model.name,
+        description: [model.sizeBytes !== undefined ? formatBytes(model.sizeBytes) : "", model.details ?? ""].filter(Boolean).join(" · "),
+      })),
+      { title: vscode.l10n.t("Select a model") },
+    );
+    return picked?.label;
   }
 
   private async assign(roles: readonly ModelRole[], value: string): Promise<void> {

@@ -26,10 +26,10 @@ describe("chat view", () => {
       assert.equal(ready.model, "tiny.gguf");
       assert.equal(ready.problem, undefined);
 
+      // Deleted by hand: the folder's watcher (started when the Chat view opened) must notice.
       await fs.rm(path.join(scratch, "tiny.gguf"));
-      api.modelsFolder.notifyChanged();
-      const missing = await api.chatView.status();
-      assert.equal(missing.problem?.message, `The model file ${path.join(scratch, "tiny.gguf")} does not exist.`);
+      const expected = `The model file ${path.join(scratch, "tiny.gguf")} does not exist.`;
+      await eventually(async () => (await api.chatView.status()).problem?.message === expected, "the Chat view noticing the deleted model");
     } finally {
       await restore();
       await fs.rm(scratch, { recursive: true, force: true });
@@ -45,7 +45,7 @@ describe("chat view", () => {
       const status = await api.chatView.status();
       assert.equal(
         status.problem?.message,
-        `Ollama isn't running at ${host} (connection refused). Start it with \`ollama serve\`, or set hearth.ollama.host to where it runs.`,
+        `Ollama isn't running at ${host} (connection refused); start it with \`ollama serve\`, or set hearth.ollama.host to where it runs.`,
       );
     } finally {
       await restore();

@@ -1,19 +1,39 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { describeReadiness } from "../../src/engine/backendReadiness";
+import { describeReadiness, type ReadinessContext } from "../../src/engine/backendReadiness";
+import { BackendError } from "../../src/engine/backendError";
+import { Engine } from "../../src/engine/engine";
 import { readSettings, type SettingKey } from "../../src/config/settings";
 import { fixturesDirectory } from "../support/fixtures";
 import { closedPortUrl, sendJson, startLoopbackServer, type LoopbackServer } from "../support/loopbackServer";
 
-function settings(values: Partial<Record<SettingKey, unknown>>) {
-  return readSettings((key) => values[key]).settings;
+/** The readiness the chat view shows for these settings, probing servers through the engine's real backend. */
+async function readiness(values: Partial<Record<SettingKey, unknown>>, overrides: Partial<ReadinessContext> = {}) {
+  const settings = readSettings((key) => values[key]).settings;
+  const engine = new Engine({
+    settings: () => settings,
+    modelsDirectory: () => fixturesDirectory,
+    workerScript: "unused: no llama.cpp request is made",
+    apiKey: () => Promise.resolve(undefined),
+    ollamaHostFromEnvironment: overrides.ollamaHostFromEnvironment,
+    log: () => undefined,
+    notify: () => undefined,
+  });
+  try {
+    return await describeReadiness(settings, {
+      modelsDirectory: fixturesDirectory,
+      listServerModels: (signal) => engine.backend.listModels(signal),
+      ...overrides,
+    });
+  } finally {
+    engine.dispose();
+  }
 }
-const context = { modelsDirectory: fixturesDirectory, probeTimeoutMs: 2000 };
 
 describe("backend readiness", () => {
   describe("llama.cpp", () => {
     it("is ready with a GGUF model, and names it with its size and the GPU setting", async () => {
-      const status = await describeReadiness(settings({ "models.chat": "llama-2-tiny-random.gguf" }), context);
+      const status = await readiness({ "models.chat": "llama-2-tiny-random.gguf" });
       assert.equal(status.problem, undefined);
       assert.equal(status.backend, "llama.cpp (on this machine)");
       assert.equal(status.model, "llama-2-tiny-random.gguf");
@@ -24,13 +44,13 @@ describe("backend readiness", () => {
     });
 
     it("says no model is selected, offering to select or install one", async () => {
-      const status = await describeReadiness(settings({}), context);
+      const status = await readiness({});
       assert.match(status.problem?.message ?? "", /No chat model is selected/);
       assert.deepEqual(status.problem?.actions.map((a) => a.command), ["hearth.selectModel", "hearth.installModel"]);
     });
 
     it("names the path of a model file that is missing", async () => {
-      const status = await describeReadiness(settings({ "models.chat": "gone.gguf" }), context);
+      const status = await readiness({ "models.chat": "gone.gguf" });
       assert.equal(status.problem?.message, `The model file ${path.join(fixturesDirectory, "gone.gguf")} does not exist.`);
     });
   });
@@ -63,7 +83,7 @@ describe("backend readiness", () => {
 
     it("is ready when the server has the model (a bare name means :latest)", async () => {
       for (const model of ["qwen2.5-coder:1.5b", "llama3.2"]) {
-        const status = await describeReadiness(settings({ backend: "ollama", "ollama.host": ollama.url, "models.chat": model }), context);
+        const status = await readiness({ backend: "ollama", "ollama.host": ollama.url, "models.chat": model });
         assert.equal(status.problem, undefined, model);
         assert.equal(status.backend, `Ollama at ${ollama.url}`);
         assert.equal(status.notice, undefined);
@@ -71,25 +91,32 @@ describe("backend readiness", () => {
     });
 
     it("says how to pull a model the server does not have", async () => {
-      const status = await describeReadiness(settings({ backend: "ollama", "ollama.host": ollama.url, "models.chat": "codellama:7b" }), context);
+      const status = await readiness({ backend: "ollama", "ollama.host": ollama.url, "models.chat": "codellama:7b" });
       assert.equal(status.problem?.message, "Ollama has no model named codellama:7b. Pull it with `ollama pull codellama:7b`, or select another.");
     });
 
     it("says Ollama isn't running, and how to start it, when the connection is refused", async () => {
       const url = await closedPortUrl();
-      const status = await describeReadiness(settings({ backend: "ollama", "ollama.host": url, "models.chat": "llama3.2" }), context);
+      const status = await readiness({ backend: "ollama", "ollama.host": url, "models.chat": "llama3.2" });
       assert.equal(
         status.problem?.message,
-        `Ollama isn't running at ${url} (connection refused). Start it with \`ollama serve\`, or set hearth.ollama.host to where it runs.`,
+        `Ollama isn't running at ${url} (connection refused); start it with \`ollama serve\`, or set hearth.ollama.host to where it runs.`,
       );
       assert.deepEqual(status.problem?.actions, [{ label: "Open Setting", command: "hearth.openSettings", argument: "hearth.ollama.host" }]);
     });
 
+    it("says a server that does not answer in time did not answer", async () => {
+      const silent = await startLoopbackServer(() => undefined); // accepts, never answers
+      try {
+        const status = await readiness({ backend: "ollama", "ollama.host": silent.url, "models.chat": "llama3.2" }, { probeTimeoutMs: 300 });
+        assert.equal(status.problem?.message, `The Ollama at ${silent.url} did not answer within 0.3 s. Check that it is running, or correct hearth.ollama.host.`);
+      } finally {
+        await silent.close();
+      }
+    });
+
     it("uses OLLAMA_HOST when the setting is empty", async () => {
-      const status = await describeReadiness(settings({ backend: "ollama", "models.chat": "llama3.2" }), {
-        ...context,
-        ollamaHostFromEnvironment: ollama.url.replace("http://", ""),
-      });
+      const status = await readiness({ backend: "ollama", "models.chat": "llama3.2" }, { ollamaHostFromEnvironment: ollama.url.replace("http://", "") });
       assert.equal(status.problem, undefined);
     });
   });
@@ -105,23 +132,24 @@ describe("backend readiness", () => {
     after(() => server.close());
 
     it("asks for a base URL when there is none", async () => {
-      const status = await describeReadiness(settings({ backend: "openai" }), context);
+      const status = await readiness({ backend: "openai" });
       assert.match(status.problem?.message ?? "", /Set hearth\.openai\.baseUrl/);
     });
 
     it("is ready when the server answers its model list", async () => {
-      const status = await describeReadiness(settings({ backend: "openai", "openai.baseUrl": `${server.url}/v1/`, "models.chat": "qwen2.5-coder" }), context);
+      const status = await readiness({ backend: "openai", "openai.baseUrl": `${server.url}/v1/`, "models.chat": "qwen2.5-coder" });
       assert.equal(status.problem, undefined);
       assert.equal(status.backend, `OpenAI-compatible server at ${server.url}/v1`);
     });
 
     it("says plainly when code would leave this machine", async () => {
-      // The request must not leave the machine in a test: this fetch fails as an unreachable host would.
-      const unreachable: typeof fetch = () => Promise.reject(new TypeError("fetch failed", { cause: { code: "ENOTFOUND" } }));
-      const status = await describeReadiness(settings({ backend: "openai", "openai.baseUrl": "https://models.example.com/v1" }), {
-        ...context,
-        fetch: unreachable,
-      });
+      // No request may leave the machine in a test: the backend's listModels fails here as it does for
+      // an unknown host (that message itself is tested in openAiBackend.test.ts).
+      const unreachable = "No OpenAI-compatible server answered at https://models.example.com/v1 (host not found). Start the server, or correct hearth.openai.baseUrl.";
+      const status = await readiness(
+        { backend: "openai", "openai.baseUrl": "https://models.example.com/v1" },
+        { listServerModels: () => Promise.reject(new BackendError("serverUnreachable", unreachable, "", "hearth.openai.baseUrl")) },
+      );
       assert.match(status.notice ?? "", /leaves this computer/);
       assert.equal(
         status.problem?.message,

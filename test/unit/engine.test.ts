@@ -21,6 +21,7 @@ describe("engine", function () {
       modelsDirectory: () => fixturesDirectory,
       workerScript: path.join(repositoryRoot, "dist", "llamaWorker.js"),
       apiKey: () => Promise.resolve(undefined),
+      ollamaHostFromEnvironment: undefined,
       log: () => undefined,
       notify: (message) => notices.push(message),
     });
