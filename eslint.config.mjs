@@ -10,7 +10,7 @@ const nodeBuiltins = ["node:*", "fs", "path", "os", "child_process", "crypto", "
 }));
 
 export default tseslint.config(
-  { ignores: ["dist/", "out/", "node_modules/", "test-results/", ".vscode-test/", "**/*.js", "**/*.mjs"] },
+  { ignores: ["dist/", "out/", "out-*/", "node_modules/", "test-results/", ".vscode-test/", "**/*.js", "**/*.mjs"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

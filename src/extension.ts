@@ -3,9 +3,14 @@
 // when a view is shown or a command runs.
 import * as path from "node:path";
 import * as vscode from "vscode";
+import { registerChatCommands } from "./chat/chatCommands";
+import { ChatSession } from "./chat/chatSession";
 import { ChatViewProvider } from "./chat/chatViewProvider";
+import { ConversationStore } from "./chat/conversationStore";
+import { DEFAULT_SYSTEM_PROMPT } from "./chat/promptTemplates";
+import { BACKEND_LABELS } from "./config/settings";
 import { SettingsService } from "./config/settingsService";
-import { Engine } from "./engine/engine";
+import { Engine, modelLabel } from "./engine/engine";
 import { OPENAI_API_KEY_SECRET, registerEngineCommands } from "./engine/engineCommands";
 import { EngineStatusBar } from "./engine/engineStatusBar";
 import { registerModelCommands } from "./models/modelCommands";
@@ -18,6 +23,7 @@ export interface HearthApi {
   readonly modelsFolder: ModelsFolder;
   readonly modelsView: ModelsTreeProvider;
   readonly chatView: ChatViewProvider;
+  readonly conversations: ConversationStore;
   readonly engine: Engine;
   readonly statusBar: EngineStatusBar;
 }
@@ -37,7 +43,23 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     notify: (message) => void vscode.window.showInformationMessage(message),
   });
   const statusBar = new EngineStatusBar(engine, settings);
-  const chatView = new ChatViewProvider(context.extensionUri, settings, modelsFolder, engine, log);
+  // Conversations live in Hearth's storage folder, one file each; nothing is read until the Chat view asks.
+  const conversations = new ConversationStore(path.join(context.globalStorageUri.fsPath, "conversations"), (level, message) => log[level](message));
+  const chatSession = new ChatSession({
+    store: conversations,
+    backend: () => engine.backend,
+    chatModel: () => ({
+      model: settings.current.models.chat,
+      label: modelLabel(settings.current.models.chat),
+      backendLabel: BACKEND_LABELS[settings.current.backend],
+    }),
+    systemPrompt: () => settings.current.chat.systemPrompt || DEFAULT_SYSTEM_PROMPT,
+    maxAnswerTokens: () => settings.current.chat.maxAnswerTokens,
+    post: (message) => chatView.post(message),
+    log: (level, message) => log[level](message),
+    notify: (message) => void vscode.window.showWarningMessage(message),
+  });
+  const chatView: ChatViewProvider = new ChatViewProvider(context.extensionUri, settings, modelsFolder, engine, chatSession, conversations, log);
   const modelsTree = vscode.window.createTreeView("hearth.models", { treeDataProvider: modelsView, showCollapseAll: false });
 
   const describeModelsView = () => {
@@ -59,9 +81,18 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     statusBar,
     settings.onDidChange(describeModelsView),
     settings.onDidChange(() => engine.settingsChanged()),
+    modelsFolder.onDidChange(() => engine.clearError()),
     registerEngineCommands(engine, settings, context.secrets),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chatView),
     registerModelCommands(settings, modelsFolder, engine, log),
+    registerChatCommands(chatView, settings, log),
+    vscode.commands.registerCommand("hearth.newConversation", async () => {
+      await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
+      await chatSession.newConversation();
+    }),
+    vscode.commands.registerCommand("hearth.exportConversation", () => chatView.conversations.export("markdown")),
+    vscode.commands.registerCommand("hearth.importConversation", () => chatView.conversations.import()),
+    vscode.commands.registerCommand("hearth.showModelsView", () => vscode.commands.executeCommand("hearth.models.focus")),
     vscode.commands.registerCommand("hearth.openChat", () => vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`)),
     vscode.commands.registerCommand("hearth.refreshModels", () => modelsFolder.notifyChanged()),
     vscode.commands.registerCommand("hearth.showLog", () => log.show()),
@@ -70,5 +101,5 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     ),
   );
   log.info(`Hearth ${(context.extension.packageJSON as { version: string }).version} activated (${vscode.env.remoteName ?? "local"} extension host).`);
-  return { settings, modelsFolder, modelsView, chatView, engine, statusBar };
+  return { settings, modelsFolder, modelsView, chatView, conversations, engine, statusBar };
 }

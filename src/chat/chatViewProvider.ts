@@ -1,7 +1,9 @@
-// The Chat view: a webview that (for now) shows whether Hearth can chat and, if not, what is
-// missing. Hardened as VS Code's webview guidance says: a strict CSP with a nonce, local
-// resources from dist/webview only, and a ready handshake instead of timers. The status is
-// recomputed when settings, the models folder or the engine's state change.
+// The Chat view: a conversation with the chat model, plus what Hearth needs before it can chat
+// (no model, a missing file, a server that does not answer) and what to do about it. Hardened
+// as VS Code's webview guidance says: a strict CSP with a nonce, local resources from
+// dist/webview only, a ready handshake instead of timers, and every message from the page
+// checked against the protocol. The conversation lives here on the host, not in the webview,
+// so hiding the view, reloading it or a streaming answer in between loses nothing.
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import * as vscode from "vscode";
@@ -11,8 +13,13 @@ import { describeReadiness } from "../engine/backendReadiness";
 import type { Engine } from "../engine/engine";
 import { resolveModelPath } from "../models/modelFiles";
 import type { ModelsFolder } from "../models/modelsFolder";
-import { isWebviewToHost, type ChatStatus, type HostToWebview } from "../shared/chatProtocol";
+import { parseWebviewMessage, type ChatStatus, type EngineActivity, type HostToWebview, type WebviewToHost } from "../shared/chatProtocol";
 import { chatViewHtml } from "./chatViewHtml";
+import type { ChatSession } from "./chatSession";
+import { CodeBlockActions } from "./codeBlockActions";
+import { ConversationActions } from "./conversationActions";
+import type { ConversationStore } from "./conversationStore";
+import { PendingContext, pickWorkspaceFiles } from "./pendingContext";
 
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewId = "hearth.chat";
@@ -23,26 +30,28 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private generation = 0;
   /** The loaded models the status last reflected. */
   private loadedShown = "";
+  private activity: EngineActivity = { kind: "idle" };
+  readonly context = new PendingContext();
+  private readonly codeActions = new CodeBlockActions();
+  readonly conversations: ConversationActions;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly settings: SettingsService,
     private readonly folder: ModelsFolder,
     private readonly engine: Engine,
+    readonly session: ChatSession,
+    store: ConversationStore,
     private readonly log: vscode.LogOutputChannel,
   ) {
+    this.conversations = new ConversationActions(store, session, (message) => this.post(message), log);
     this.subscriptions = [
       settings.onDidChange(() => this.pushStatus()),
       folder.onDidChange(() => this.pushStatus()),
-      // Only a change in what is loaded changes the view ("Running on"); every finished request
-      // also ends in "idle", and must not cost a file check or a server probe.
-      engine.onDidChangeState((state) => {
-        if (state.kind !== "idle") return;
-        const loaded = state.loaded.map((model) => `${model.name}:${model.gpuLayers}`).join("\n");
-        if (loaded === this.loadedShown) return;
-        this.loadedShown = loaded;
-        this.pushStatus();
-      }),
+      this.context.onDidChange(() => this.post({ type: "context", chips: this.context.chips() })),
+      engine.onDidChangeState((state) => this.engineStateChanged(state)),
+      this.context,
+      this.codeActions,
     ];
   }
 
@@ -75,6 +84,20 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.view = view;
   }
 
+  /** Opens the Chat view and asks `text`, which carries its own code (the editor commands use it). */
+  async ask(text: string): Promise<void> {
+    await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
+    this.session.stop();
+    await this.session.whenIdle();
+    this.session.send(text, []);
+  }
+
+  /** Opens the Chat view with `text` in the question box. */
+  async prefill(text: string): Promise<void> {
+    await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
+    this.post({ type: "prefill", text });
+  }
+
   /** The status the view shows (computed anew if settings, files or the engine changed since). */
   status(): Promise<ChatStatus> {
     this.lastStatus ??= this.describe();
@@ -92,6 +115,21 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     return running ? { ...status, details: [...status.details, { label: "Running on", value: running }] } : status;
   }
 
+  private engineStateChanged(state: BackendState): void {
+    const activity: EngineActivity = state.kind === "loading" ? { kind: "loading", model: path.basename(state.model), ...(state.progress !== undefined ? { progress: state.progress } : {}) } : { kind: "idle" };
+    if (activity.kind !== this.activity.kind || activity.kind === "loading") {
+      this.activity = activity;
+      this.post({ type: "engine", activity });
+    }
+    // Only a change in what is loaded changes the status ("Running on"); every finished request
+    // also ends in "idle", and must not cost a file check or a server probe.
+    if (state.kind !== "idle") return;
+    const loaded = state.loaded.map((model) => `${model.name}:${model.gpuLayers}`).join("\n");
+    if (loaded === this.loadedShown) return;
+    this.loadedShown = loaded;
+    this.pushStatus();
+  }
+
   private pushStatus(): void {
     this.lastStatus = undefined;
     // Hidden webviews are reloaded when shown again, and then ask for the status themselves.
@@ -103,20 +141,75 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     );
   }
 
-  private receive(message: unknown): void {
-    if (!isWebviewToHost(message)) {
-      this.log.warn("Ignored an unexpected message from the chat view:", message);
+  private receive(raw: unknown): void {
+    const message = parseWebviewMessage(raw);
+    if (!message) {
+      this.log.warn(`Ignored a message from the chat view that does not match its protocol: ${safeJson(raw)}`);
       return;
     }
-    if (message.type === "ready") this.pushStatus();
-    else void vscode.commands.executeCommand(message.command, ...(message.argument !== undefined ? [message.argument] : []));
+    this.handle(message).catch((error: Error) => {
+      this.log.error(`Chat view: ${message.type} failed: ${error.message}`);
+      void vscode.window.showErrorMessage(error.message);
+    });
   }
 
-  private post(message: HostToWebview): void {
+  private async handle(message: WebviewToHost): Promise<void> {
+    switch (message.type) {
+      case "ready":
+        await this.session.restoreLatest().catch((error: Error) => this.log.warn(`Could not reopen the last conversation: ${error.message}`));
+        this.post({ type: "conversation", conversation: this.session.view() });
+        this.post({ type: "context", chips: this.context.chips() });
+        this.post({ type: "engine", activity: this.activity });
+        this.pushStatus();
+        return;
+      case "runCommand":
+        await vscode.commands.executeCommand(message.command, ...(message.argument !== undefined ? [message.argument] : []));
+        return;
+      case "send":
+        if (!this.session.answering) this.session.send(message.text, await this.context.take());
+        return;
+      case "stop":
+        return this.session.stop();
+      case "regenerate":
+        return this.session.regenerate();
+      case "editAndResend":
+        return this.session.editAndResend(message.messageId, message.text);
+      case "newConversation":
+        return this.session.newConversation();
+      case "showHistory":
+        return this.conversations.showHistory();
+      case "openConversation":
+        return this.conversations.open(message.id);
+      case "renameConversation":
+        return this.conversations.rename(message.id);
+      case "deleteConversation":
+        return this.conversations.delete(message.id);
+      case "exportConversation":
+        return this.conversations.export(message.format);
+      case "importConversation":
+        return this.conversations.import();
+      case "removeContext":
+        return this.context.remove(message.id);
+      case "addFileContext":
+        return this.context.add(await pickWorkspaceFiles());
+      case "codeAction":
+        return this.codeActions.run(message.action, message.code, message.language);
+      case "openLink": {
+        const uri = vscode.Uri.parse(message.href, true);
+        if (uri.scheme === "http" || uri.scheme === "https") await vscode.env.openExternal(uri);
+        else this.log.warn(`Ignored a link to ${uri.scheme}: from an answer.`);
+        return;
+      }
+    }
+  }
+
+  /** Sends a message to the view when it exists; a view shown later asks for everything on "ready". */
+  post(message: HostToWebview): void {
     void this.view?.webviewView.webview.postMessage(message);
   }
 
   dispose(): void {
+    this.session.stop();
     for (const disposable of this.view?.disposables ?? []) disposable.dispose();
     for (const subscription of this.subscriptions) subscription.dispose();
   }
@@ -129,4 +222,12 @@ function whereLoaded(state: BackendState, modelPath: string | undefined): string
   if (loaded?.gpuLayers === undefined) return undefined;
   const layers = `${loaded.gpuLayers} of ${loaded.totalLayers ?? "?"} layers on the GPU`;
   return loaded.gpuLayers === 0 ? `CPU (${layers})` : `GPU (${layers})`;
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value).slice(0, 300);
+  } catch {
+    return String(value).slice(0, 300);
+  }
 }

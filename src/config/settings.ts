@@ -41,7 +41,19 @@ export interface HearthSettings {
   readonly ollama: { readonly host: string; readonly keepAlive: string };
   readonly openai: { readonly baseUrl: string };
   readonly completion: { readonly enabled: boolean };
+  readonly chat: {
+    /** "" means Hearth's own system prompt. */
+    readonly systemPrompt: string;
+    /** Templates of Explain, Fix, Write Tests and Document; an empty one means Hearth's own. */
+    readonly prompts: Readonly<Record<ChatPromptName, string>>;
+    /** The user's own commands, checked when they are run (each needs a name and a prompt). */
+    readonly customCommands: readonly unknown[];
+    readonly maxAnswerTokens: number;
+  };
 }
+
+export const CHAT_PROMPT_NAMES = ["explain", "fix", "tests", "document"] as const;
+export type ChatPromptName = (typeof CHAT_PROMPT_NAMES)[number];
 
 /** Defaults, keyed by setting name under `hearth.`; a unit test keeps them equal to package.json's. */
 export const SETTING_DEFAULTS = {
@@ -61,6 +73,10 @@ export const SETTING_DEFAULTS = {
   "ollama.keepAlive": "",
   "openai.baseUrl": "",
   "completion.enabled": true,
+  "chat.systemPrompt": "",
+  "chat.prompts": {},
+  "chat.customCommands": [],
+  "chat.maxAnswerTokens": 2048,
 } as const satisfies Record<string, unknown>;
 
 export type SettingKey = keyof typeof SETTING_DEFAULTS;
@@ -88,10 +104,27 @@ const text: Validator<string> = (value) =>
 const flag: Validator<boolean> = (value) =>
   typeof value === "boolean" ? { ok: true, value } : { ok: false, rule: "true or false" };
 
+const list: Validator<readonly unknown[]> = (value) => (Array.isArray(value) ? { ok: true, value } : { ok: false, rule: "a list" });
+
+/** An object naming some of Explain, Fix, Write Tests and Document, each with a template. */
+const chatPrompts: Validator<Readonly<Record<ChatPromptName, string>>> = (value) => {
+  const entries = typeof value === "object" && value !== null && !Array.isArray(value) ? Object.entries(value) : undefined;
+  if (!entries || entries.some(([key, template]) => !(CHAT_PROMPT_NAMES as readonly string[]).includes(key) || typeof template !== "string")) {
+    return { ok: false, rule: `an object whose keys are among ${CHAT_PROMPT_NAMES.join(", ")} and whose values are prompt templates` };
+  }
+  const prompts = Object.fromEntries(entries) as Partial<Record<ChatPromptName, string>>;
+  return { ok: true, value: Object.fromEntries(CHAT_PROMPT_NAMES.map((name) => [name, prompts[name]?.trim() ?? ""])) as Record<ChatPromptName, string> };
+};
+
 const wholeNumber: Validator<number> = (value) =>
   Number.isSafeInteger(value) && (value as number) >= 0
     ? { ok: true, value: value as number }
     : { ok: false, rule: "a whole number, 0 or more" };
+
+const atLeast =
+  (minimum: number): Validator<number> =>
+  (value) =>
+    Number.isSafeInteger(value) && (value as number) >= minimum ? { ok: true, value: value as number } : { ok: false, rule: `a whole number, ${minimum} or more` };
 
 /** "auto", "max" or a whole number of layers; a number written as a string ("12") is taken as that number. */
 export const gpuLayersRule: Validator<GpuLayers> = (value) => {
@@ -112,7 +145,12 @@ export function readSettings(get: (key: SettingKey) => unknown): {
   const problems: SettingProblem[] = [];
   function read<T>(key: SettingKey, rule: Validator<T>): T {
     const given = get(key);
-    if (given === undefined) return SETTING_DEFAULTS[key] as T;
+    // The default goes through the rule too, so it arrives in the same shape as a given value.
+    const fallback = (): T => {
+      const checked = rule(SETTING_DEFAULTS[key]);
+      return checked.ok ? checked.value : (SETTING_DEFAULTS[key] as T);
+    };
+    if (given === undefined) return fallback();
     const checked = rule(given);
     if (checked.ok) return checked.value;
     const used = SETTING_DEFAULTS[key];
@@ -124,7 +162,7 @@ export function readSettings(get: (key: SettingKey) => unknown): {
         `hearth.${key} is ${JSON.stringify(given)}, which is not ${checked.rule}. ` +
         `Hearth is using ${JSON.stringify(used)} instead.`,
     });
-    return used as T;
+    return fallback();
   }
 
   const settings: HearthSettings = {
@@ -147,6 +185,12 @@ export function readSettings(get: (key: SettingKey) => unknown): {
     ollama: { host: read("ollama.host", text), keepAlive: read("ollama.keepAlive", text) },
     openai: { baseUrl: read("openai.baseUrl", text) },
     completion: { enabled: read("completion.enabled", flag) },
+    chat: {
+      systemPrompt: read("chat.systemPrompt", text),
+      prompts: read("chat.prompts", chatPrompts),
+      customCommands: read("chat.customCommands", list),
+      maxAnswerTokens: read("chat.maxAnswerTokens", atLeast(16)),
+    },
   };
   return { settings, problems };
 }

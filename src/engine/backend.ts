@@ -60,6 +60,11 @@ export interface LoadedModel {
   /** Layers actually on the GPU (llama.cpp), when known. */
   readonly gpuLayers?: number;
   readonly totalLayers?: number;
+  /**
+   * Tokens the context of one request holds. llama.cpp: node-llama-cpp's `context.contextSize`,
+   * which is per sequence (the worker's context has this many cells for each of its two
+   * sequences, chat and completion), not shared between them.
+   */
   readonly contextSize?: number;
 }
 
@@ -81,6 +86,20 @@ export interface Backend {
   embed(model: string, texts: readonly string[], signal?: AbortSignal): Promise<number[][]>;
   listModels(signal?: AbortSignal): Promise<ModelInfo[]>;
   load(model: string, signal?: AbortSignal): Promise<LoadedModel>;
+  /**
+   * Token counts of `texts` with the model's own tokenizer, as plain text: no BOS or other special
+   * token is added, and special-token text in them (`<|im_start|>`) counts as ordinary text, as
+   * chat templates treat message contents. Not a generation: no "generating" state, no usage event.
+   * Absent when the backend cannot count exactly (callers estimate instead).
+   */
+  countTokens?(model: string, texts: readonly string[], signal?: AbortSignal): Promise<number[]>;
+  /**
+   * Tokens one chat request may use (prompt and answer together), or undefined when the backend
+   * cannot tell. llama.cpp loads the model to know it.
+   */
+  contextWindow?(model: string, signal?: AbortSignal): Promise<number | undefined>;
+  /** Leaves the error state when nothing is generating: its cause may be fixed (settings changed). */
+  clearError?(): void;
   unload(): Promise<void>;
   dispose(): void;
 }

@@ -18,6 +18,11 @@ export class BackendActivity {
     return this.current;
   }
 
+  /** Whether a tracked request (a generation or a load) is under way. */
+  get busy(): boolean {
+    return this.active > 0;
+  }
+
   set(state: BackendState): void {
     this.current = state;
     this.stateEmitter.fire(state);
@@ -34,17 +39,51 @@ export class BackendActivity {
     try {
       return await work();
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      const cancelled = code === "cancelled" || (error instanceof Error && error.name === "AbortError");
-      if (!cancelled) this.failure = (error as Error).message;
+      if (!isCancellation(error)) this.failure = (error as Error).message;
       throw error;
     } finally {
       if (--this.active === 0) this.set(this.failure !== undefined ? { kind: "error", message: this.failure } : idle());
     }
   }
 
+  /**
+   * Runs a request that is no generation (counting tokens, asking the context size): the state
+   * does not say "generating" for it. A model it loads shows as loading (the backend sets that);
+   * once it succeeds, nothing else running, the backend is idle; its failure shows as an error.
+   */
+  async quiet<T>(idle: () => BackendState, work: () => Promise<T>): Promise<T> {
+    try {
+      const result = await work();
+      if (!this.busy && this.current.kind !== "idle") this.set(idle());
+      return result;
+    } catch (error) {
+      // Cancelled: a load it started goes on in the worker, and its end sets the state.
+      if (!isCancellation(error)) {
+        if (this.busy) this.failure = (error as Error).message;
+        else this.set({ kind: "error", message: (error as Error).message });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Forgets the failure shown (or waiting to be shown): its cause may be gone (settings changed,
+   * the server answered). The state becomes `idle` only when no request runs; a running one sets
+   * the state itself when it ends.
+   */
+  clearError(idle: BackendState): void {
+    this.failure = undefined;
+    if (!this.busy && this.current.kind === "error") this.set(idle);
+  }
+
   dispose(): void {
     this.stateEmitter.dispose();
     this.usageEmitter.dispose();
   }
+}
+
+/** A request the user cancelled ended; that is no failure to show. */
+function isCancellation(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return code === "cancelled" || (error instanceof Error && error.name === "AbortError");
 }

@@ -61,11 +61,20 @@ export class Engine implements Disposable {
     return this.current?.backend.state ?? { kind: "idle", loaded: [] };
   }
 
-  /** The backend for the current settings (created on first use: nothing starts at activation). */
+  /**
+   * The backend for the current settings (created on first use: nothing starts at activation).
+   * Replacing one fires the new one's state, whoever noticed the switch first.
+   */
   get backend(): Backend {
     const kind = this.options.settings().backend;
-    if (this.current?.key !== kind) this.replace(kind);
-    return this.current!.backend;
+    if (this.current?.key === kind) return this.current.backend;
+    const backend = this.switchTo(kind);
+    return this.current?.backend ?? backend; // a listener may have switched again, or disposed the engine
+  }
+
+  /** Call when something outside settings may have fixed an error (a model file appeared): the state leaves "error". */
+  clearError(): void {
+    this.current?.backend.clearError?.();
   }
 
   /**
@@ -79,11 +88,12 @@ export class Engine implements Disposable {
     this.lastRunSettings = run;
     if (!this.current) return;
     if (this.current.key !== settings.backend) {
-      this.replace(settings.backend);
-      this.stateEmitter.fire(this.current.backend.state);
+      this.switchTo(settings.backend);
       return;
     }
     const backend = this.current.backend;
+    // Whatever failed may work with these settings; the next request shows an error again if not.
+    backend.clearError?.();
     if (!(backend instanceof LlamaCppBackend)) return;
     this.applying = this.applying.then(() => this.applyToLlamaCpp(backend, runChanged));
   }
@@ -109,7 +119,15 @@ export class Engine implements Disposable {
     this.usageEmitter.dispose();
   }
 
-  private replace(kind: HearthSettings["backend"]): void {
+  /** Replaces the backend, then says so: listeners run once `current` is the new one (they may read it). */
+  private switchTo(kind: HearthSettings["backend"]): Backend {
+    const replacing = this.current !== undefined;
+    const backend = this.replace(kind);
+    if (replacing) this.stateEmitter.fire(backend.state);
+    return backend;
+  }
+
+  private replace(kind: HearthSettings["backend"]): Backend {
     this.disposeCurrent();
     const backend = this.create(kind);
     this.current = {
@@ -120,6 +138,7 @@ export class Engine implements Disposable {
         backend.onDidFinishRequest((usage) => this.usageEmitter.fire(usage)),
       ],
     };
+    return backend;
   }
 
   private create(kind: HearthSettings["backend"]): Backend {

@@ -1,6 +1,7 @@
 // A loopback HTTP server that answers as Ollama does, written from Ollama's API document
 // (docs/api.md): NDJSON streaming for /api/chat, /api/generate and /api/pull, {"error": …}
-// bodies with their status codes, and the non-streaming /api/tags, /api/ps, /api/show,
+// bodies with their status codes, and the non-streaming /api/tags, /api/ps, /api/show (with
+// num_ctx in its parameters when a test sets one, and the model's context length in model_info),
 // /api/embed and /api/delete. Tests choose the models it has and how a stream misbehaves.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sendJson, startLoopbackServer, type LoopbackServer } from "./loopbackServer";
@@ -14,6 +15,10 @@ export interface FakeOllamaOptions {
   failure?: { after: number; kind: "cut" | "errorLine" | "garbageLine" };
   /** Delay between streamed lines (for cancel tests). */
   lineDelayMs?: number;
+  /** num_ctx in the models' Modelfile parameters (`show`); none when absent. */
+  numCtx?: number;
+  /** The models' trained context length in `show`'s model_info (32768 when absent). */
+  contextLength?: number;
 }
 
 export interface FakeOllama extends LoopbackServer {
@@ -67,7 +72,15 @@ async function route(options: FakeOllamaOptions, method: string, path: string, b
       return sendJson(response, 200, { models: options.models.slice(0, 1).map((name) => ({ name, model: name, size: 1, size_vram: 0, expires_at: now() })) });
     case "POST /api/show":
       if (!hasModel(options, model)) return sendJson(response, 404, { error: `model '${String(model)}' not found` });
-      return sendJson(response, 200, { modelfile: "", parameters: "", template: "{{ .Prompt }}", details: { family: "qwen2" }, capabilities: ["completion", "insert"] });
+      return sendJson(response, 200, {
+        modelfile: "",
+        // As Ollama lays parameters out: a name, spaces, a value, one per line.
+        parameters: [options.numCtx !== undefined ? `num_ctx                        ${options.numCtx}` : "", 'stop                           "<|im_end|>"'].filter(Boolean).join("\n"),
+        template: "{{ .Prompt }}",
+        details: { family: "qwen2" },
+        model_info: { "general.architecture": "qwen2", "qwen2.context_length": options.contextLength ?? 32768, "qwen2.embedding_length": 1536 },
+        capabilities: ["completion", "insert"],
+      });
     case "POST /api/embed":
       if (!hasModel(options, model)) return sendJson(response, 404, { error: `model "${String(model)}" not found, try pulling it first` });
       return sendJson(response, 200, {

@@ -1,16 +1,22 @@
 // A loopback server with the OpenAI API's shape as llama-server and LM Studio serve it:
 // /v1/models, /v1/embeddings, /v1/chat/completions and /v1/completions streaming
-// server-sent events ending in `data: [DONE]`, and (when `infill` is on) llama-server's /infill.
+// server-sent events ending in `data: [DONE]`, and (when asked) llama-server's /infill and /props.
 import type { ServerResponse } from "node:http";
 import { sendJson, startLoopbackServer, type LoopbackServer } from "./loopbackServer";
 
 export interface FakeOpenAiOptions {
   models: string[];
   words?: string[];
+  /** The pieces of the answer to a chat request, from its last user message (instead of `words`). */
+  reply?: (question: string) => string[];
+  /** Waits this long before each streamed event, like a model generating at that pace. */
+  delayMs?: number;
   /** Serve llama-server's /infill. */
   infill?: boolean;
   /** Require this bearer token. */
   apiKey?: string;
+  /** Serve llama-server's GET /props with this context size per slot (n_ctx); 404 when absent. */
+  nCtx?: number;
   /** Stop the stream after `after` events: drop the connection, or send an event that is not JSON. */
   failure?: { after: number; kind: "cut" | "garbage" };
 }
@@ -39,7 +45,9 @@ export async function startFakeOpenAiServer(options: FakeOpenAiOptions): Promise
 }
 
 async function route(options: FakeOpenAiOptions, route: string, body: Record<string, unknown>, response: ServerResponse): Promise<void> {
-  const words = options.words ?? ["Hi", " there", "!"];
+  const messages = Array.isArray(body.messages) ? (body.messages as Array<{ role?: string; content?: unknown }>) : [];
+  const question = String(messages.filter((message) => message.role === "user").at(-1)?.content ?? "");
+  const words = (route === "POST /v1/chat/completions" && options.reply?.(question)) || (options.words ?? ["Hi", " there", "!"]);
   const known = () => options.models.includes(String(body.model));
   switch (route) {
     case "GET /v1/models":
@@ -67,6 +75,9 @@ async function route(options: FakeOpenAiOptions, route: string, body: Record<str
       });
       return streamEvents(response, options, events, true);
     }
+    case "GET /props":
+      if (options.nCtx === undefined) return sendJson(response, 404, { error: { code: 404, message: "File Not Found", type: "not_found_error" } });
+      return sendJson(response, 200, { default_generation_settings: { n_ctx: options.nCtx, params: { n_predict: -1 } }, total_slots: 1, model_path: "/models/qwen2.5-coder.gguf" });
     case "POST /infill":
       if (!options.infill) return sendJson(response, 404, { error: { code: 404, message: "File Not Found", type: "not_found_error" } });
       return streamEvents(
@@ -87,6 +98,11 @@ async function route(options: FakeOpenAiOptions, route: string, body: Record<str
 async function streamEvents(response: ServerResponse, options: FakeOpenAiOptions, events: object[], sendDone: boolean): Promise<void> {
   response.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
   for (const [index, event] of events.entries()) {
+    if (options.delayMs) {
+      await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+      // The client went away (stopped): stop generating, as a server does.
+      if (response.destroyed || response.socket?.destroyed) return;
+    }
     if (options.failure && index === options.failure.after) {
       if (options.failure.kind === "cut") {
         await new Promise((resolve) => setTimeout(resolve, 50));

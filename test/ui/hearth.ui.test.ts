@@ -10,15 +10,9 @@ import type { Browser, FrameLocator, Page } from "playwright-core";
 import { launchBrowser } from "../support/browser";
 import { installExtension, startCodeServer, type CodeServer } from "../support/codeServer";
 import { fixturesDirectory, repositoryRoot, tinyFimModel, tinyModel } from "../support/fixtures";
+import { packagedVsix } from "./vsix";
 
 const screenshots = path.join(repositoryRoot, "test-results", "ui");
-
-async function packagedVsix(): Promise<string> {
-  if (process.env.HEARTH_VSIX) return process.env.HEARTH_VSIX;
-  const found = (await fs.readdir(repositoryRoot)).filter((name) => /^hearth-linux-x64-[\d.]+\.vsix$/.test(name));
-  if (!found.length) throw new Error("No hearth-linux-x64-*.vsix: run `npm run package` first (npm test does).");
-  return path.join(repositoryRoot, found.sort().at(-1)!);
-}
 
 describe("Hearth in VS Code, installed from its VSIX", function () {
   this.timeout(120_000);

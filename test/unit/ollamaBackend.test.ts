@@ -173,4 +173,24 @@ describe("Ollama backend", () => {
     assert.equal(second.stopReason, "endOfText");
     assert.equal(second.text.split(" ").length - 1, 40);
   });
+
+  it("gives the Modelfile's num_ctx as the context window, else Ollama's default, within the model's trained length", async () => {
+    assert.equal(await backend.contextWindow("llama3.2"), 4096, "no num_ctx: Ollama's default");
+    ollama.options.numCtx = 8192;
+    assert.equal(await backend.contextWindow("llama3.2"), 8192);
+    ollama.options.numCtx = 131072;
+    assert.equal(await backend.contextWindow("llama3.2"), 32768, "capped by qwen2.context_length");
+    ollama.options.numCtx = undefined;
+    ollama.options.contextLength = 2048;
+    assert.equal(await backend.contextWindow("llama3.2"), 2048, "a model trained on less than the default");
+  });
+
+  it("has no context window, and throws nothing, for a model Ollama lacks or a server that is down", async () => {
+    assert.equal(await backend.contextWindow("mistral"), undefined);
+    const url = await closedPortUrl();
+    const down = new OllamaBackend(() => ({ host: url, keepAlive: "" }));
+    assert.equal(await down.contextWindow("llama3.2"), undefined);
+    assert.equal(down.state.kind, "idle", "asking is no request that fails");
+  });
 });
+

@@ -137,4 +137,33 @@ describe("OpenAI-compatible backend", () => {
     assert.deepEqual(chunks, [" x"]);
     assert.equal(answer.text, " x");
   });
+
+  it("takes the context window from llama-server's /props at the server's root, once per base URL", async () => {
+    server.options.nCtx = 8192;
+    apiKey = "sk-local-123";
+    assert.equal(await backend.contextWindow("qwen2.5-coder"), 8192);
+    server.options.nCtx = 4096;
+    assert.equal(await backend.contextWindow("qwen2.5-coder"), 8192, "cached");
+    const props = server.bodies.filter((request) => request.path === "/props");
+    assert.equal(props.length, 1);
+    assert.equal(props[0].authorization, "Bearer sk-local-123", "the key goes to the server it is set for");
+  });
+
+  it("has no context window for a server without /props (404), and does not ask it again", async () => {
+    assert.equal(await backend.contextWindow("qwen2.5-coder"), undefined);
+    assert.equal(await backend.contextWindow("qwen2.5-coder"), undefined);
+    assert.equal(server.bodies.filter((request) => request.path === "/props").length, 1);
+  });
+
+  it("has no context window, and throws nothing, when the server is down or refuses; it asks again later", async () => {
+    const url = await closedPortUrl();
+    const down = new OpenAiBackend(() => ({ baseUrl: `${url}/v1`, apiKey: () => Promise.resolve(undefined) }));
+    assert.equal(await down.contextWindow("qwen2.5-coder"), undefined);
+    server.options.apiKey = "sk-needed";
+    server.options.nCtx = 2048;
+    assert.equal(await backend.contextWindow("qwen2.5-coder"), undefined, "401");
+    apiKey = "sk-needed";
+    assert.equal(await backend.contextWindow("qwen2.5-coder"), 2048);
+  });
 });
+

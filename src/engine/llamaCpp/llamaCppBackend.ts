@@ -29,7 +29,8 @@ export class LlamaCppBackend implements Backend {
       worker.onLoading(({ modelPath, progress }) => this.activity.set({ kind: "loading", model: modelPath, progress })),
       worker.onLoaded((model) => {
         this.loaded.set(model.name, model);
-        if (this.activity.state.kind === "loading") this.activity.set({ kind: "generating", model: model.name });
+        // A model loaded for counting tokens or the context size: no generation follows it.
+        if (this.activity.state.kind === "loading") this.activity.set(this.activity.busy ? { kind: "generating", model: model.name } : this.idle());
       }),
       worker.onUnloaded((modelPath) => {
         this.loaded.delete(modelPath);
@@ -81,6 +82,30 @@ export class LlamaCppBackend implements Backend {
   async load(model: string, signal?: AbortSignal): Promise<LoadedModel> {
     const { modelPath, run } = this.resolve(model, "hearth.models.chat");
     return await this.activity.track(modelPath, () => this.idle(), () => this.worker.request({ type: "load", modelPath, settings: run }, { signal }));
+  }
+
+  /** Counts with the chat model's tokenizer in the worker, in one request (see Backend.countTokens). */
+  async countTokens(model: string, texts: readonly string[], signal?: AbortSignal): Promise<number[]> {
+    if (signal?.aborted) throw new BackendError("cancelled", "Counting tokens was cancelled.");
+    if (texts.length === 0) return [];
+    const { modelPath, run } = this.resolve(model, "hearth.models.chat");
+    return await this.activity.quiet(() => this.idle(), () => this.worker.request({ type: "tokenize", modelPath, settings: run, texts }, { signal }));
+  }
+
+  /**
+   * The tokens one chat sequence holds, less one: node-llama-cpp keeps a sequence's last cell free
+   * (it shifts the context once the next token would reach `contextSize - 1`). The size is per
+   * sequence: the worker's context allocates it for chat and again for completion.
+   */
+  async contextWindow(model: string, signal?: AbortSignal): Promise<number | undefined> {
+    if (signal?.aborted) throw new BackendError("cancelled", "Asking the context size was cancelled.");
+    const { modelPath, run } = this.resolve(model, "hearth.models.chat");
+    const loaded = await this.activity.quiet(() => this.idle(), () => this.worker.request({ type: "load", modelPath, settings: run }, { signal }));
+    return loaded.contextSize === undefined ? undefined : loaded.contextSize - 1;
+  }
+
+  clearError(): void {
+    this.activity.clearError(this.idle());
   }
 
   /** Frees the models not at these paths (models no setting uses any more). */

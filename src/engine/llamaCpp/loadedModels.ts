@@ -165,6 +165,6 @@ export function describeLoaded(entry: LoadedEntry): LoadedModel {
     name: entry.modelPath,
     gpuLayers: entry.model.gpuLayers,
     totalLayers: entry.model.fileInsights.totalLayers,
-    contextSize: entry.context.contextSize,
+    contextSize: entry.context.contextSize, // per sequence: node-llama-cpp allocates it for each of the two
   };
 }

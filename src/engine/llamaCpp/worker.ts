@@ -6,40 +6,12 @@ import type { ChatMessage, Generation } from "../backend";
 import { GenerationClock, infillPrompt } from "../backend";
 import { BackendError } from "../backendError";
 import { describeLoaded, LoadedModels, type LoadedEntry } from "./loadedModels";
-import type { HostToWorker, LlamaRunSettings, SamplingOptions, WorkerRequest, WorkerToHost } from "./workerProtocol";
+import { cancelledBeforeStart, metered, resolveChatFormat, toChatHistory, type GenerationRequest } from "./workerGeneration";
+import type { HostToWorker, LlamaRunSettings, WorkerRequest, WorkerToHost } from "./workerProtocol";
 
 type Library = typeof NodeLlamaCpp;
 
 const send = (message: WorkerToHost) => process.send?.(message);
-
-/** Streams chunks to the host: the first at once (time to first token), the rest at most every 16 ms,
- * so a fast model does not spend its time on one IPC message per token. */
-class ChunkStream {
-  private pending = "";
-  private timer: NodeJS.Timeout | undefined;
-  private sentFirst = false;
-  text = "";
-
-  constructor(private readonly id: number) {}
-
-  push(chunk: string): void {
-    this.text += chunk;
-    if (!this.sentFirst) {
-      this.sentFirst = true;
-      send({ type: "chunk", id: this.id, text: chunk });
-      return;
-    }
-    this.pending += chunk;
-    this.timer ??= setTimeout(() => this.flush(), 16);
-  }
-
-  flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.pending) send({ type: "chunk", id: this.id, text: this.pending });
-    this.pending = "";
-  }
-}
 
 let library: Promise<Library> | undefined;
 const nodeLlamaCpp = (): Promise<Library> => (library ??= import("node-llama-cpp"));
@@ -51,21 +23,6 @@ function queued<T>(entry: LoadedEntry, lane: "chat" | "infill", work: () => Prom
   const next = entry.queues[lane].then(work, work);
   entry.queues[lane] = next.catch(() => undefined);
   return next;
-}
-
-interface GenerationRequest {
-  readonly id: number;
-  readonly modelPath: string;
-  readonly settings: LlamaRunSettings;
-  readonly options: SamplingOptions;
-  readonly signal: AbortSignal;
-  /** Started when the request arrived: time to first token includes loading and waiting. */
-  readonly clock: GenerationClock;
-}
-
-/** The answer to a request cancelled before it started: no model is loaded or waited for. */
-function cancelledBeforeStart(request: GenerationRequest): Generation {
-  return { text: "", stopReason: "cancelled", usage: request.clock.usage(0, 0, 0) };
 }
 
 async function chat(request: GenerationRequest, messages: readonly ChatMessage[]): Promise<Generation> {
@@ -83,7 +40,7 @@ async function chat(request: GenerationRequest, messages: readonly ChatMessage[]
       const history = toChatHistory(messages);
       const promptTokens = chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(entry.model.tokenizer).length;
       try {
-        return await metered(request, entry.chatSequence, promptTokens, "answering", (options) => session.generateResponse(history, options));
+        return await metered(request, send, entry.chatSequence, promptTokens, "answering", (options) => session.generateResponse(history, options));
       } finally {
         session.dispose();
       }
@@ -110,7 +67,7 @@ async function infill(request: GenerationRequest, prefix: string, suffix: string
       // The FIM prompt: prefix token, prefix, suffix token, suffix, middle token.
       const promptTokens = entry.model.tokenize(prefix).length + entry.model.tokenize(suffix).length + 3;
       try {
-        return await metered(request, entry.infillSequence, promptTokens, "completing", (options) =>
+        return await metered(request, send, entry.infillSequence, promptTokens, "completing", (options) =>
           completion.generateInfillCompletionWithMeta(prefix, suffix, options),
         );
       } finally {
@@ -120,54 +77,14 @@ async function infill(request: GenerationRequest, prefix: string, suffix: string
   );
 }
 
-/** What node-llama-cpp's chat and infill generations both take from a request. */
-interface GenerateOptions {
+interface PlainRequest {
+  readonly id: number;
+  readonly modelPath: string;
+  readonly settings: LlamaRunSettings;
   readonly signal: AbortSignal;
-  readonly stopOnAbortSignal: true;
-  readonly maxTokens?: number;
-  readonly temperature?: number;
-  readonly onTextChunk: (chunk: string) => void;
 }
 
-/** Runs one generation on `sequence`, streaming its chunks and measuring its usage. */
-async function metered(
-  request: GenerationRequest,
-  sequence: NodeLlamaCpp.LlamaContextSequence,
-  promptTokens: number,
-  doing: string,
-  generate: (options: GenerateOptions) => Promise<{ response: string; metadata: { stopReason: string } }>,
-): Promise<Generation> {
-  const { clock, signal } = request;
-  const chunks = new ChunkStream(request.id);
-  const meter = sequence.tokenMeter.getState();
-  try {
-    const response = await generate({
-      signal,
-      stopOnAbortSignal: true,
-      maxTokens: request.options.maxTokens,
-      temperature: request.options.temperature,
-      onTextChunk: (chunk) => {
-        clock.chunk();
-        chunks.push(chunk);
-      },
-    });
-    const used = sequence.tokenMeter.diff(meter);
-    return {
-      text: response.response,
-      stopReason: stopReason(response.metadata.stopReason),
-      // The last prompt token is evaluated with the first generated one and metered as output;
-      // what the sequence did not evaluate at all came from its KV cache.
-      usage: clock.usage(promptTokens, Math.max(0, promptTokens - used.usedInputTokens - 1), used.usedOutputTokens),
-    };
-  } catch (error) {
-    if (signal.aborted) return { text: chunks.text, stopReason: "cancelled", usage: clock.usage(promptTokens, 0, 0) };
-    throw error instanceof BackendError ? error : new BackendError("internal", `llama.cpp failed while ${doing}: ${(error as Error).message}`, chunks.text);
-  } finally {
-    chunks.flush();
-  }
-}
-
-async function embed(request: { id: number; modelPath: string; settings: LlamaRunSettings; signal: AbortSignal }, texts: readonly string[]): Promise<number[][]> {
+async function embed(request: PlainRequest, texts: readonly string[]): Promise<number[][]> {
   return models.use(request, async (entry) => {
     entry.embeddingContext ??= entry.model.createEmbeddingContext({ threads: request.settings.threads });
     const context = await entry.embeddingContext;
@@ -180,28 +97,30 @@ async function embed(request: { id: number; modelPath: string; settings: LlamaRu
   });
 }
 
-function resolveChatFormat(lib: Library, model: NodeLlamaCpp.LlamaModel, format: string): NodeLlamaCpp.ChatWrapper {
-  if (format !== "auto" && !(lib.resolvableChatWrapperTypeNames as readonly string[]).includes(format)) {
-    throw new BackendError(
-      "unknownChatFormat",
-      `hearth.llamaCpp.chatFormat "${format}" is not a chat format Hearth knows. Use "auto" (the model's own template) or one of: ${lib.resolvableChatWrapperTypeNames.filter((name) => name !== "auto").join(", ")}.`,
-      "",
-      "hearth.llamaCpp.chatFormat",
-    );
-  }
-  return lib.resolveChatWrapper(model, { type: format as NodeLlamaCpp.ResolvableChatWrapperTypeName });
-}
+/** Tokenizing is synchronous: after this many characters the worker lets other messages (a cancel) in. */
+const TOKENIZE_CHARACTERS_BETWEEN_PAUSES = 200_000;
 
-function toChatHistory(messages: readonly ChatMessage[]): NodeLlamaCpp.ChatHistoryItem[] {
-  const history: NodeLlamaCpp.ChatHistoryItem[] = messages.map((message) =>
-    message.role === "assistant" ? { type: "model", response: [message.content] } : { type: message.role, text: message.content },
-  );
-  history.push({ type: "model", response: [] });
-  return history;
-}
-
-function stopReason(reason: string): Generation["stopReason"] {
-  return reason === "abort" ? "cancelled" : reason === "maxTokens" ? "maxTokens" : "endOfText";
+/**
+ * Token counts as the model's tokenizer makes them from plain text: `model.tokenize(text)` adds
+ * no BOS and reads special-token text as ordinary text, as chat templates treat message contents.
+ */
+async function tokenize(request: PlainRequest, texts: readonly string[]): Promise<number[]> {
+  const cancelled = () => new BackendError("cancelled", "Counting tokens was cancelled.");
+  if (request.signal.aborted) throw cancelled();
+  return models.use(request, async (entry) => {
+    const counts: number[] = [];
+    let sincePause = 0;
+    for (const text of texts) {
+      if (request.signal.aborted) throw cancelled();
+      counts.push(entry.model.tokenize(text).length);
+      sincePause += text.length;
+      if (sincePause >= TOKENIZE_CHARACTERS_BETWEEN_PAUSES) {
+        sincePause = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+    return counts;
+  });
 }
 
 async function handle(request: WorkerRequest, signal: AbortSignal, clock: GenerationClock): Promise<unknown> {
@@ -214,6 +133,8 @@ async function handle(request: WorkerRequest, signal: AbortSignal, clock: Genera
       return infill({ ...request, signal, clock }, infillPrompt(request.request), request.request.suffix);
     case "embed":
       return embed({ ...request, signal }, request.texts);
+    case "tokenize":
+      return tokenize({ ...request, signal }, request.texts);
     case "unload":
       await models.evict(request.keep);
       return null;

@@ -21,9 +21,14 @@ export interface SamplingOptions {
   readonly temperature?: number;
 }
 
-/** A request to the worker. `modelPath` is absolute. */
+/**
+ * A request to the worker; `id` pairs it with its answer. `modelPath` is absolute; a request
+ * loads that model with `settings` when it is not loaded so (sharing a load under way).
+ */
 export type WorkerRequest =
+  /** Loads the model (with its context) and describes it. */
   | { readonly id: number; readonly type: "load"; readonly modelPath: string; readonly settings: LlamaRunSettings }
+  /** A chat answer on the model's chat sequence, streamed as "chunk" messages. */
   | {
       readonly id: number;
       readonly type: "chat";
@@ -32,6 +37,7 @@ export type WorkerRequest =
       readonly messages: readonly ChatMessage[];
       readonly options: SamplingOptions;
     }
+  /** A fill-in-the-middle completion on the model's completion sequence, streamed as "chunk" messages. */
   | {
       readonly id: number;
       readonly type: "infill";
@@ -40,11 +46,20 @@ export type WorkerRequest =
       readonly request: InfillRequest;
       readonly options: SamplingOptions;
     }
+  /** One embedding vector per text (the embedding context is created on first use). */
   | { readonly id: number; readonly type: "embed"; readonly modelPath: string; readonly settings: LlamaRunSettings; readonly texts: readonly string[] }
+  /**
+   * The token count of each text with the model's tokenizer, as plain text (no BOS, special-token
+   * text counted as ordinary text). Uses no context: only the model is loaded if needed.
+   */
+  | { readonly id: number; readonly type: "tokenize"; readonly modelPath: string; readonly settings: LlamaRunSettings; readonly texts: readonly string[] }
   /** Frees every model but those in `keep` (all when absent), once their requests finish. */
   | { readonly id: number; readonly type: "unload"; readonly keep?: readonly string[] };
 
-/** Stops the generation of request `id` (its result then has stopReason "cancelled"). */
+/**
+ * Cancels request `id`: a generation ends with stopReason "cancelled" and the text so far;
+ * embed and tokenize fail with code "cancelled". A load under way is not stopped (others may share it).
+ */
 export interface CancelMessage {
   readonly type: "cancel";
   readonly id: number;
@@ -52,18 +67,24 @@ export interface CancelMessage {
 
 export type HostToWorker = WorkerRequest | CancelMessage;
 
+/** The `result` of each request type. */
 export interface ResultByType {
   load: LoadedModel;
   chat: Generation;
   infill: Generation;
   embed: number[][];
+  tokenize: number[];
   unload: null;
 }
 
 export type WorkerToHost =
+  /** Generated text of request `id`, as it comes. */
   | { readonly type: "chunk"; readonly id: number; readonly text: string }
+  /** Loading progress (0 to 1) of a model that request `id` needs. */
   | { readonly type: "loading"; readonly id: number; readonly modelPath: string; readonly progress: number }
+  /** Request `id` succeeded. */
   | { readonly type: "result"; readonly id: number; readonly result: ResultByType[keyof ResultByType] }
+  /** Request `id` failed; a generation's text so far is kept in `partialText`. */
   | {
       readonly type: "error";
       readonly id: number;
@@ -74,5 +95,7 @@ export type WorkerToHost =
     }
   /** Something the user should know, such as "no GPU: layers run on the CPU" (the host says it once). */
   | { readonly type: "notice"; readonly message: string }
+  /** A model is now in memory (whichever request loaded it). */
   | { readonly type: "loaded"; readonly model: LoadedModel }
+  /** A model was freed. */
   | { readonly type: "unloaded"; readonly modelPath: string };

@@ -16,6 +16,14 @@ export interface OllamaConfiguration {
   readonly keepAlive: string;
 }
 
+/**
+ * The context Ollama gives a model whose Modelfile sets no num_ctx: 4096 since about Ollama 0.6
+ * (2048 before) with under 24 GiB of VRAM; more on larger GPUs, or what OLLAMA_CONTEXT_LENGTH
+ * says, which the API does not tell. Assuming the common case on laptops: a larger real context
+ * only means a prompt was trimmed more than it had to be.
+ */
+const OLLAMA_DEFAULT_NUM_CTX = 4096;
+
 export interface PullProgress {
   readonly status: string;
   readonly completed?: number;
@@ -70,6 +78,26 @@ export class OllamaBackend implements Backend {
   /** The model's details (`ollama show`): template, parameters, capabilities. */
   async show(model: string, signal?: AbortSignal) {
     return this.call(model, signal, (client) => client.show({ model }));
+  }
+
+  /**
+   * From `ollama show`: the Modelfile's num_ctx, else Ollama's default, never more than the
+   * model's trained context length. Undefined when Ollama cannot be asked; never throws.
+   */
+  async contextWindow(model: string, signal?: AbortSignal): Promise<number | undefined> {
+    try {
+      const shown = await this.show(model, signal);
+      const numCtx = /^num_ctx\s+(\d+)\s*$/m.exec(shown.parameters ?? "")?.[1];
+      const window = numCtx ? Number(numCtx) : OLLAMA_DEFAULT_NUM_CTX;
+      const trained = trainedContextLength(shown.model_info as unknown);
+      return trained ? Math.min(window, trained) : window;
+    } catch {
+      return undefined;
+    }
+  }
+
+  clearError(): void {
+    this.activity.clearError(this.idle());
   }
 
   /** Loads the model into Ollama's memory (a generate request with no prompt, as the Ollama docs describe). */
@@ -130,7 +158,9 @@ export class OllamaBackend implements Backend {
 
   private async call<T>(model: string, signal: AbortSignal | undefined, work: (client: Ollama) => Promise<T>): Promise<T> {
     try {
-      return await work(this.client(signal));
+      const result = await work(this.client(signal));
+      this.activity.clearError(this.idle()); // Ollama answered: an error it caused may be over
+      return result;
     } catch (error) {
       if (signal?.aborted && isAbortError(error)) throw error; // cancelled: not a failure to explain
       throw this.explain(error, model, "");
@@ -212,4 +242,13 @@ function samplingOptions(options: GenerationOptions): { num_predict?: number; te
     ...(options.maxTokens !== undefined ? { num_predict: options.maxTokens } : {}),
     ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
   };
+}
+
+/** The model's trained context length from `show`'s model_info ("llama.context_length", "qwen2.context_length"…). */
+function trainedContextLength(modelInfo: unknown): number | undefined {
+  if (!modelInfo || typeof modelInfo !== "object") return undefined;
+  for (const [key, value] of Object.entries(modelInfo)) {
+    if (key.endsWith(".context_length") && typeof value === "number" && value > 0) return value;
+  }
+  return undefined;
 }

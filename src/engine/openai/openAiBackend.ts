@@ -7,6 +7,7 @@ import { GenerationClock, infillPrompt } from "../backend";
 import { BackendError, isAbortError } from "../backendError";
 import { BackendActivity } from "../backendActivity";
 import { describeNetworkError } from "../networkErrors";
+import { askContextWindow } from "./llamaServerProps";
 import { readJsonEvents } from "./serverSentEvents";
 
 export interface OpenAiConfiguration {
@@ -44,6 +45,10 @@ export class OpenAiBackend implements Backend {
   readonly onDidFinishRequest = this.activity.onDidFinishRequest;
   /** Per base URL: whether the server has llama-server's /infill (absent: not tried yet). */
   private readonly hasInfillEndpoint = new Map<string, boolean>();
+  /** What "idle" shows: the model of the last request (the server keeps it loaded as it sees fit). */
+  private idle: BackendState = { kind: "idle", loaded: [] };
+  /** Per base URL: the context size its /props gave, or undefined when it has none (absent: not asked yet). */
+  private readonly contextWindows = new Map<string, number | undefined>();
 
   constructor(private readonly configuration: () => OpenAiConfiguration) {}
 
@@ -86,12 +91,14 @@ export class OpenAiBackend implements Backend {
     const response = await this.send(`${this.baseUrl()}/embeddings`, { model, input: texts }, model, signal);
     const body = (await this.json(response)) as { data?: Array<{ embedding?: number[]; index?: number }> };
     if (!Array.isArray(body.data)) throw new BackendError("badResponse", `The server at ${this.baseUrl()} answered /embeddings without a data list.`);
+    this.clearError(); // the server answered: an error it caused may be over
     return [...body.data].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((item) => item.embedding ?? []);
   }
 
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
     const response = await this.send(`${this.baseUrl()}/models`, undefined, "", signal);
     const body = (await this.json(response)) as { data?: Array<{ id?: string }> };
+    this.clearError(); // the server is back (the Chat view probes it with this)
     return (body.data ?? []).map((item) => ({ name: String(item.id) }));
   }
 
@@ -102,6 +109,23 @@ export class OpenAiBackend implements Backend {
       throw new BackendError("modelNotFound", `The server at ${this.baseUrl()} has no model ${model}; it offers ${models.map((m) => m.name).join(", ") || "none"}.`, "", "hearth.models.chat");
     }
     return { name: model };
+  }
+
+  /**
+   * llama-server's context per slot (one request), from its /props at the server's root; other
+   * servers have no /props (undefined). Asked once per base URL, briefly; never throws.
+   */
+  async contextWindow(_model: string, signal?: AbortSignal): Promise<number | undefined> {
+    const baseUrl = this.baseUrl();
+    if (this.contextWindows.has(baseUrl)) return this.contextWindows.get(baseUrl);
+    const apiKey = await this.configuration().apiKey().catch(() => undefined);
+    const answer = await askContextWindow(baseUrl.replace(/\/v1$/, ""), apiKey, signal);
+    if (answer.lasting) this.contextWindows.set(baseUrl, answer.contextWindow);
+    return answer.contextWindow;
+  }
+
+  clearError(): void {
+    this.activity.clearError(this.idle);
   }
 
   unload(): Promise<void> {
@@ -145,7 +169,10 @@ export class OpenAiBackend implements Backend {
 
   /** Runs a generation as one request of the backend's state, and reports its usage. */
   private async tracked(model: string, work: () => Promise<Generation>): Promise<Generation> {
-    const generation = await this.activity.track(model, () => ({ kind: "idle", loaded: [{ name: model }] }), work);
+    const generation = await this.activity.track(model, () => {
+      this.idle = { kind: "idle", loaded: [{ name: model }] };
+      return this.idle;
+    }, work);
     this.activity.finished(generation.usage);
     return generation;
   }
@@ -212,6 +239,7 @@ export class OpenAiBackend implements Backend {
       });
     } catch (error) {
       if (signal?.aborted && isAbortError(error)) throw error; // cancelled: not a failure to explain
+      this.contextWindows.delete(this.baseUrl()); // a server that comes back may have another context size
       throw this.explain(error, model, "");
     }
     if (response.ok) return response;

@@ -1,0 +1,128 @@
+// The worker's generation helpers, shared by chat and infill: chunks streamed to the host, one
+// generation run and measured on a sequence, and node-llama-cpp's chat history and formats.
+import type * as NodeLlamaCpp from "node-llama-cpp" with { "resolution-mode": "import" };
+import type { ChatMessage, Generation, GenerationClock } from "../backend";
+import { BackendError } from "../backendError";
+import type { LlamaRunSettings, SamplingOptions, WorkerToHost } from "./workerProtocol";
+
+type Library = typeof NodeLlamaCpp;
+export type Send = (message: WorkerToHost) => void;
+
+/** Streams chunks to the host: the first at once (time to first token), the rest at most every 16 ms,
+ * so a fast model does not spend its time on one IPC message per token. */
+class ChunkStream {
+  private pending = "";
+  private timer: NodeJS.Timeout | undefined;
+  private sentFirst = false;
+  text = "";
+
+  constructor(
+    private readonly id: number,
+    private readonly send: Send,
+  ) {}
+
+  push(chunk: string): void {
+    this.text += chunk;
+    if (!this.sentFirst) {
+      this.sentFirst = true;
+      this.send({ type: "chunk", id: this.id, text: chunk });
+      return;
+    }
+    this.pending += chunk;
+    this.timer ??= setTimeout(() => this.flush(), 16);
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending) this.send({ type: "chunk", id: this.id, text: this.pending });
+    this.pending = "";
+  }
+}
+
+export interface GenerationRequest {
+  readonly id: number;
+  readonly modelPath: string;
+  readonly settings: LlamaRunSettings;
+  readonly options: SamplingOptions;
+  readonly signal: AbortSignal;
+  /** Started when the request arrived: time to first token includes loading and waiting. */
+  readonly clock: GenerationClock;
+}
+
+/** The answer to a request cancelled before it started: no model is loaded or waited for. */
+export function cancelledBeforeStart(request: GenerationRequest): Generation {
+  return { text: "", stopReason: "cancelled", usage: request.clock.usage(0, 0, 0) };
+}
+
+/** What node-llama-cpp's chat and infill generations both take from a request. */
+interface GenerateOptions {
+  readonly signal: AbortSignal;
+  readonly stopOnAbortSignal: true;
+  readonly maxTokens?: number;
+  readonly temperature?: number;
+  readonly onTextChunk: (chunk: string) => void;
+}
+
+/** Runs one generation on `sequence`, streaming its chunks and measuring its usage. */
+export async function metered(
+  request: GenerationRequest,
+  send: Send,
+  sequence: NodeLlamaCpp.LlamaContextSequence,
+  promptTokens: number,
+  doing: string,
+  generate: (options: GenerateOptions) => Promise<{ response: string; metadata: { stopReason: string } }>,
+): Promise<Generation> {
+  const { clock, signal } = request;
+  const chunks = new ChunkStream(request.id, send);
+  const meter = sequence.tokenMeter.getState();
+  try {
+    const response = await generate({
+      signal,
+      stopOnAbortSignal: true,
+      maxTokens: request.options.maxTokens,
+      temperature: request.options.temperature,
+      onTextChunk: (chunk) => {
+        clock.chunk();
+        chunks.push(chunk);
+      },
+    });
+    const used = sequence.tokenMeter.diff(meter);
+    return {
+      text: response.response,
+      stopReason: stopReason(response.metadata.stopReason),
+      // The last prompt token is evaluated with the first generated one and metered as output;
+      // what the sequence did not evaluate at all came from its KV cache.
+      usage: clock.usage(promptTokens, Math.max(0, promptTokens - used.usedInputTokens - 1), used.usedOutputTokens),
+    };
+  } catch (error) {
+    if (signal.aborted) return { text: chunks.text, stopReason: "cancelled", usage: clock.usage(promptTokens, 0, 0) };
+    throw error instanceof BackendError ? error : new BackendError("internal", `llama.cpp failed while ${doing}: ${(error as Error).message}`, chunks.text);
+  } finally {
+    chunks.flush();
+  }
+}
+
+export function resolveChatFormat(lib: Library, model: NodeLlamaCpp.LlamaModel, format: string): NodeLlamaCpp.ChatWrapper {
+  if (format !== "auto" && !(lib.resolvableChatWrapperTypeNames as readonly string[]).includes(format)) {
+    throw new BackendError(
+      "unknownChatFormat",
+      `hearth.llamaCpp.chatFormat "${format}" is not a chat format Hearth knows. Use "auto" (the model's own template) or one of: ${lib.resolvableChatWrapperTypeNames.filter((name) => name !== "auto").join(", ")}.`,
+      "",
+      "hearth.llamaCpp.chatFormat",
+    );
+  }
+  return lib.resolveChatWrapper(model, { type: format as NodeLlamaCpp.ResolvableChatWrapperTypeName });
+}
+
+export function toChatHistory(messages: readonly ChatMessage[]): NodeLlamaCpp.ChatHistoryItem[] {
+  const history: NodeLlamaCpp.ChatHistoryItem[] = messages.map((message) =>
+    message.role === "assistant" ? { type: "model", response: [message.content] } : { type: message.role, text: message.content },
+  );
+  history.push({ type: "model", response: [] });
+  return history;
+}
+
+function stopReason(reason: string): Generation["stopReason"] {
+  return reason === "abort" ? "cancelled" : reason === "maxTokens" ? "maxTokens" : "endOfText";
+}

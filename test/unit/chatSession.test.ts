@@ -1,0 +1,154 @@
+// The chat session against a real OpenAI-compatible stream (a loopback server) and a real store
+// on disk: what the view receives while an answer streams, and what is kept when it stops,
+// fails or is cut off.
+import * as assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ChatSession } from "../../src/chat/chatSession";
+import { ConversationStore } from "../../src/chat/conversationStore";
+import { OpenAiBackend } from "../../src/engine/openai/openAiBackend";
+import type { HostToWebview } from "../../src/shared/chatProtocol";
+import { startFakeOpenAiServer, type FakeOpenAiServer } from "../support/fakeOpenAiServer";
+
+describe("chat session", () => {
+  let server: FakeOpenAiServer;
+  let backend: OpenAiBackend;
+  let directory: string;
+  let store: ConversationStore;
+  let posted: HostToWebview[];
+  let model: string;
+
+  const session = () =>
+    new ChatSession({
+      store,
+      backend: () => backend,
+      chatModel: () => ({ model, label: model, backendLabel: "OpenAI-compatible server" }),
+      systemPrompt: () => "You are terse.",
+      maxAnswerTokens: () => 256,
+      post: (message) => posted.push(message),
+      log: () => undefined,
+    });
+
+  beforeEach(async () => {
+    server = await startFakeOpenAiServer({ models: ["coder"], words: ["Use", " `map`", ":\n\n```ts\nxs.map(f)\n```\n"] });
+    backend = new OpenAiBackend(() => ({ baseUrl: `${server.url}/v1`, apiKey: () => Promise.resolve(undefined) }));
+    directory = await fs.mkdtemp(path.join(os.tmpdir(), "hearth-session-"));
+    store = new ConversationStore(directory, () => undefined);
+    posted = [];
+    model = "coder";
+  });
+  afterEach(async () => {
+    backend.dispose();
+    await server.close();
+    await fs.rm(directory, { recursive: true, force: true });
+  });
+
+  it("streams an answer to the view, then shows what it cost and keeps the conversation on disk", async () => {
+    const chat = session();
+    chat.send("How do I transform a list?", [{ id: "selection", kind: "selection", label: "a.ts:1-1", source: "/w/a.ts", language: "typescript", text: "const xs = [1];" }]);
+    await chat.whenIdle();
+
+    const chunks = posted.filter((message) => message.type === "answerChunk").map((message) => message.text);
+    assert.deepEqual(chunks, ["Use", " `map`", ":\n\n```ts\nxs.map(f)\n```\n"]);
+    const final = posted.filter((message) => message.type === "messageUpdated").at(-1);
+    assert.ok(final?.type === "messageUpdated");
+    assert.equal(final.message.status, "complete");
+    assert.equal(final.message.text, "Use `map`:\n\n```ts\nxs.map(f)\n```\n");
+    assert.deepEqual(final.message.usage, {
+      model: "coder",
+      backend: "OpenAI-compatible server",
+      promptTokens: 9,
+      reusedPromptTokens: 6,
+      completionTokens: 3,
+      timeToFirstTokenMs: final.message.usage?.timeToFirstTokenMs,
+      tokensPerSecond: final.message.usage?.tokensPerSecond,
+    });
+
+    // The question went with its selection, after the system prompt.
+    const sent = server.bodies.find((request) => request.path === "/v1/chat/completions")!.body.messages as Array<{ role: string; content: string }>;
+    assert.equal(sent[0].role, "system");
+    assert.equal(sent[0].content, "You are terse.");
+    assert.match(sent.at(-1)!.content, /const xs = \[1\];/);
+    assert.match(sent.at(-1)!.content, /How do I transform a list\?/);
+
+    const stored = await new ConversationStore(directory, () => undefined).load(chat.current.id);
+    assert.equal(stored?.title, "How do I transform a list?");
+    assert.deepEqual(stored?.messages.map((message) => [message.role, message.status]), [["user", "complete"], ["assistant", "complete"]]);
+    assert.equal(stored?.messages[0].context?.[0].text, "const xs = [1];");
+  });
+
+  it("keeps the partial answer, marked as failed, when the stream is cut, and Retry asks again", async () => {
+    server.options.failure = { after: 2, kind: "cut" };
+    const chat = session();
+    chat.send("Explain", []);
+    await chat.whenIdle();
+    const failed = chat.current.messages.at(-1)!;
+    assert.equal(failed.status, "failed");
+    assert.equal(failed.text, "Use `map`");
+    assert.match(failed.error ?? "", /closed the connection|cut|ended/i);
+
+    server.options.failure = undefined;
+    chat.regenerate();
+    await chat.whenIdle();
+    assert.deepEqual(chat.current.messages.map((message) => [message.role, message.status]), [["user", "complete"], ["assistant", "complete"]]);
+  });
+
+  it("stops an answer mid-stream: the text so far is kept and marked as stopped", async () => {
+    server.options.delayMs = 30;
+    server.options.words = Array.from({ length: 200 }, (_, index) => ` word${index}`);
+    const chat = session();
+    chat.send("Go on and on", []);
+    while (!posted.some((message) => message.type === "answerChunk")) await new Promise((resolve) => setTimeout(resolve, 10));
+    chat.stop();
+    await chat.whenIdle();
+    const stopped = chat.current.messages.at(-1)!;
+    assert.equal(stopped.status, "stopped");
+    assert.match(stopped.text, /^ word0/);
+    assert.ok(!stopped.text.includes("word199"));
+    const stored = await store.load(chat.current.id);
+    assert.equal(stored?.messages.at(-1)?.status, "stopped");
+    assert.equal(stored?.messages.at(-1)?.text, stopped.text);
+  });
+
+  it("says which setting to change when no model is chosen, and keeps the question", async () => {
+    model = "";
+    const chat = session();
+    chat.send("Hello?", []);
+    await chat.whenIdle();
+    const final = posted.filter((message) => message.type === "messageUpdated").at(-1);
+    assert.ok(final?.type === "messageUpdated");
+    assert.equal(final.message.status, "failed");
+    assert.match(final.message.error?.message ?? "", /No chat model is selected/);
+    assert.deepEqual(final.message.error?.actions.map((action) => action.argument ?? action.command), ["hearth.models.chat", "hearth.showLog"]);
+    assert.equal(chat.current.messages[0].text, "Hello?");
+  });
+
+  it("edit-and-resend replaces the question and drops what followed it", async () => {
+    const chat = session();
+    chat.send("First question", []);
+    await chat.whenIdle();
+    chat.send("Second question", []);
+    await chat.whenIdle();
+    chat.editAndResend(chat.current.messages[2].id, "Second question, edited");
+    await chat.whenIdle();
+    assert.deepEqual(
+      chat.current.messages.map((message) => message.role === "user" && message.text),
+      ["First question", false, "Second question, edited", false],
+    );
+    assert.equal(chat.current.messages.length, 4);
+  });
+
+  it("opens a stored conversation, and starts a new one", async () => {
+    const chat = session();
+    chat.send("Remember me", []);
+    await chat.whenIdle();
+    const id = chat.current.id;
+    await chat.newConversation();
+    assert.equal(chat.current.messages.length, 0);
+    assert.deepEqual((await store.list()).map((entry) => entry.id), [id]);
+    assert.ok(await chat.open(id));
+    assert.equal(chat.current.messages[0].text, "Remember me");
+    assert.equal(posted.at(-1)?.type, "conversation");
+  });
+});
