@@ -67,9 +67,18 @@ async function main(): Promise<void> {
 
   const browser = await launchBrowser();
   const page = await browser.newPage({ viewport: { width: 420, height: 900 } });
-  let session: ChatSession | undefined;
+  const post = (message: HostToWebview) => void page.evaluate((data) => window.postMessage(data, "*"), message);
+  const session = new ChatSession({
+    store: new ConversationStore(path.join(scratch, "conversations"), () => undefined),
+    backend: () => recording,
+    chatModel: () => ({ model: modelName, label: modelName, backendLabel: "llama.cpp" }),
+    systemPrompt: () => "You are a helpful coding assistant.",
+    maxAnswerTokens: () => MAX_TOKENS,
+    post,
+    log: () => undefined,
+  });
   await page.exposeFunction("hostReceive", (message: WebviewToHost) => {
-    if (message.type === "send") session?.send(message.text, []);
+    if (message.type === "send") session.send(message.text, []);
   });
   await page.addInitScript(() => {
     window.benchMarks = { sentAt: 0, firstChunkAt: 0, lastChunkAt: 0, ended: false };
@@ -103,17 +112,6 @@ async function main(): Promise<void> {
       } else if (event.data.type === "messageUpdated" && event.data.message.status !== "streaming") marks.ended = true;
     }),
   );
-  const post = (message: HostToWebview) => void page.evaluate((data) => window.postMessage(data, "*"), message);
-
-  session = new ChatSession({
-    store: new ConversationStore(path.join(scratch, "conversations"), () => undefined),
-    backend: () => recording,
-    chatModel: () => ({ model: modelName, label: modelName, backendLabel: "llama.cpp" }),
-    systemPrompt: () => "You are a helpful coding assistant.",
-    maxAnswerTokens: () => MAX_TOKENS,
-    post,
-    log: () => undefined,
-  });
   post({ type: "status", status: { backend: "llama.cpp (on this machine)", model: modelName, details: [] } });
 
   const code = (await fs.readFile(path.join(repositoryRoot, "src", "config", "settings.ts"), "utf8")).slice(0, 1200);
@@ -125,8 +123,10 @@ async function main(): Promise<void> {
     await page.evaluate(() => (window.benchMarks = { sentAt: 0, firstChunkAt: 0, lastChunkAt: 0, ended: false }));
     await page.fill("#question", question(round, "a"));
     await page.press("#question", "Enter");
-    await page.waitForFunction(() => window.benchMarks.ended, undefined, { timeout: 60_000 });
+    // Waiting in Node, not by polling the page every frame (which would load the CPU the model runs on).
+    while (!session.answering) await new Promise((resolve) => setTimeout(resolve, 5));
     await session.whenIdle();
+    await page.waitForFunction(() => window.benchMarks.ended, undefined, { timeout: 60_000 });
     const marks = await page.evaluate(() => window.benchMarks);
     const usage = session.current.messages.at(-1)?.usage;
     if (!usage || usage.completionTokens < 2) throw new Error(`The answer of round ${round} has no usage: ${JSON.stringify(session.current.messages.at(-1))}`);

@@ -7,7 +7,7 @@ import { BackendError } from "../engine/backendError";
 import type { AnswerUsage, ChatAction, ChatMessageView, ConversationView, HostToWebview } from "../shared/chatProtocol";
 import { CONVERSATION_FORMAT, CONVERSATION_FORMAT_VERSION, newId, titleFrom, type Conversation, type StoredContext, type StoredMessage } from "./conversation";
 import type { ConversationStore } from "./conversationStore";
-import { buildPrompt } from "./promptBuilder";
+import { buildPrompt, PromptTooLargeError } from "./promptBuilder";
 import { EstimatingTokenCounter, type TokenCounter } from "./tokenCounting";
 
 export interface ChatSessionOptions {
@@ -193,9 +193,6 @@ export class ChatSession {
       const backend = this.options.backend();
       let errorSetting: string | undefined;
       try {
-        // Saved in the background (the store writes one conversation's saves in order): the question
-        // is on disk soon, and the disk never delays the first token.
-        void this.save();
         if (!model) throw new BackendError("modelMissing", "No chat model is selected. Select one, or install one from the Models view.", "", "hearth.models.chat");
         const contextWindow = (await backend.contextWindow?.(model, controller.signal).catch(() => undefined)) ?? FALLBACK_CONTEXT_WINDOW;
         const built = await buildPrompt({
@@ -207,7 +204,7 @@ export class ChatSession {
           signal: controller.signal,
         });
         if (built.leftOut) message = this.replaceIn(conversationId, { ...message, leftOut: built.leftOut });
-        const generation: Generation = await backend.chat(
+        const generating: Promise<Generation> = backend.chat(
           model,
           built.messages,
           {
@@ -223,16 +220,22 @@ export class ChatSession {
           },
           controller.signal,
         );
+        // The question is saved once the request is on its way (the store keeps one conversation's
+        // saves in order), so the disk never delays the first token.
+        void this.save();
+        const generation = await generating;
         this.calibrate(backend, built.promptCharacters, generation.usage.promptTokens);
         message = this.replaceIn(conversationId, {
           ...message,
           text: generation.text || message.text,
           status: generation.stopReason === "cancelled" ? "stopped" : "complete",
-          usage: answerUsage(generation, label, backendLabel),
+          // A server stopped mid-answer reports no usage: better no figures than zeros.
+          ...(generation.usage.promptTokens || generation.usage.completionTokens ? { usage: answerUsage(generation, label, backendLabel) } : {}),
         });
       } catch (error) {
         const cancelled = controller.signal.aborted && !(error instanceof BackendError && error.code !== "cancelled");
         if (error instanceof BackendError) errorSetting = error.setting;
+        if (error instanceof PromptTooLargeError && backend.kind === "llamaCpp") errorSetting = "hearth.llamaCpp.contextSize";
         const partial = error instanceof BackendError && error.partialText.length > message.text.length ? error.partialText : message.text;
         message = this.replaceIn(conversationId, {
           ...message,
@@ -260,7 +263,7 @@ export class ChatSession {
 
   private tokenCounter(backend: Backend, model: string): TokenCounter {
     const countTokens = backend.countTokens?.bind(backend);
-    if (countTokens) return { count: (texts, signal) => countTokens(model, texts, signal) };
+    if (countTokens) return { count: (texts, signal) => countTokens(model, texts, signal), roundTrip: true };
     return this.estimator(backend);
   }
 

@@ -22,7 +22,7 @@ export function chatViewHtml({ cspSource, scriptUri, styleUri, nonce }: ChatView
   <title>Hearth Chat</title>
 </head>
 <body>
-  <main id="status" aria-live="polite"><p class="muted">Checking the model…</p></main>
+  <div id="app"><p class="muted">Starting Hearth's chat…</p></div>
   <script nonce="${nonce}" src="${scriptUri}"></script>
 </body>
 </html>`;

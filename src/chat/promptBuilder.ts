@@ -34,7 +34,10 @@ export interface BuildPromptInput {
 
 export interface BuiltPrompt {
   readonly messages: ChatMessage[];
-  /** Counted (or estimated, for servers) tokens of the prompt, template overhead included. */
+  /**
+   * Counted (or estimated, for servers) tokens of the prompt, template overhead included; an upper
+   * bound when the prompt surely fits and counting would have cost a round trip.
+   */
   readonly promptTokens: number;
   /** Characters of all message contents, for calibrating estimates against the server's count. */
   readonly promptCharacters: number;
@@ -91,7 +94,13 @@ export async function buildPrompt(input: BuildPromptInput): Promise<BuiltPrompt>
     texts.push(turn.question.text, ...turn.attachments.map((attachment) => attachment.block));
     if (turn.answer) texts.push(turn.answer.text);
   }
-  const counts = await input.counter.count(texts, input.signal);
+  // No token takes less than a byte of text (plus a leading-space token per text on SentencePiece
+  // models), so when even that bound fits, nothing can need trimming and the tokenizer round trip
+  // is skipped: a short question reaches the model sooner. The figures are then upper bounds.
+  const bounds = texts.map((text) => utf8Length(text) + 1);
+  const boundTotal = PROMPT_OVERHEAD_TOKENS + bounds.reduce((sum, bound) => sum + bound + MESSAGE_OVERHEAD_TOKENS, 0);
+  const skipCount = input.counter.roundTrip === true && boundTotal <= input.contextWindow - input.reservedForAnswer;
+  const counts = skipCount ? bounds : await input.counter.count(texts, input.signal);
   if (counts.length !== texts.length || counts.some((count) => !Number.isFinite(count) || count < 0)) {
     throw new Error(`The token counter gave ${counts.length} counts for ${texts.length} texts.`);
   }
@@ -278,4 +287,19 @@ function joinList(items: readonly string[]): string {
 
 function formatNumber(value: number): string {
   return value.toLocaleString("en-US");
+}
+
+/** The UTF-8 length of `text` without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4; // a surrogate pair: one 4-byte character
+      index++;
+    } else bytes += 3;
+  }
+  return bytes;
 }

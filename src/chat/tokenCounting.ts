@@ -6,6 +6,8 @@
 /** Counts the tokens of each text, in order: one call for all of a prompt's pieces. */
 export interface TokenCounter {
   count(texts: readonly string[], signal?: AbortSignal): Promise<number[]>;
+  /** Counting asks another process (the llama.cpp worker): worth skipping when the prompt surely fits. */
+  readonly roundTrip?: boolean;
 }
 
 /**

@@ -72,11 +72,13 @@ describe("conversation", function () {
     const file = vscode.Uri.file(path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, "example.ts"));
     const editor = await vscode.window.showTextDocument(file);
     editor.selection = new vscode.Selection(1, 0, 3, 1);
-    await vscode.commands.executeCommand("hearth.explain");
     const session = api.chatView.session;
-    await eventually(() => session.current.messages.length >= 2, "the question in the chat");
+    const before = session.current.messages.length;
+    await vscode.commands.executeCommand("hearth.explain");
+    // It joins the conversation shown, as a question and its answer.
+    await eventually(() => session.current.messages.length === before + 2, "the question in the chat");
     await session.whenIdle();
-    const [question, answer] = session.current.messages;
+    const [question, answer] = session.current.messages.slice(before);
     assert.match(question.text, /export function add\(a: number, b: number\): number \{\n {2}return a \+ b;\n\}/);
     assert.match(question.text, /example\.ts/);
     assert.match(question.text, /typescript/);

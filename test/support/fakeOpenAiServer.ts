@@ -46,7 +46,8 @@ export async function startFakeOpenAiServer(options: FakeOpenAiOptions): Promise
 
 async function route(options: FakeOpenAiOptions, route: string, body: Record<string, unknown>, response: ServerResponse): Promise<void> {
   const messages = Array.isArray(body.messages) ? (body.messages as Array<{ role?: string; content?: unknown }>) : [];
-  const question = String(messages.filter((message) => message.role === "user").at(-1)?.content ?? "");
+  const last = messages.filter((message) => message.role === "user").at(-1)?.content;
+  const question = typeof last === "string" ? last : "";
   const words = (route === "POST /v1/chat/completions" && options.reply?.(question)) || (options.words ?? ["Hi", " there", "!"]);
   const known = () => options.models.includes(String(body.model));
   switch (route) {

@@ -43,7 +43,7 @@ describe("chat view protocol", () => {
       { type: "runCommand", command: "workbench.action.terminal.new" },
       { type: "runCommand", command: "hearth.openSettings", argument: { evil: true } },
     ]) {
-      assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad) ?? String(bad));
+      assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad) ?? "undefined");
     }
   });
 });

@@ -18,6 +18,10 @@ describe("chat view", () => {
     assert.deepEqual(scripts, ['<script nonce="bm9uY2Uh" src="https://webview.example/chat.js">']);
   });
 
+  it("gives the webview script one element to render the view into", () => {
+    assert.equal(html.match(/<div id="app">/g)?.length, 1);
+  });
+
   it("accepts only the messages of its protocol, and only allow-listed commands", () => {
     assert.ok(isWebviewToHost({ type: "ready" }));
     assert.ok(isWebviewToHost({ type: "runCommand", command: "hearth.selectModel" }));

@@ -80,6 +80,16 @@ describe("prompt builder", () => {
     ]);
   });
 
+  it("skips a costly count when even one token per byte would fit, and counts once when it might not", async () => {
+    const counter = Object.assign(new FakeCounter(), { roundTrip: true });
+    const short = await build([user("What is a closure?")], 4096, { counter });
+    assert.equal(counter.calls, 0, "no round trip for a prompt that surely fits");
+    assert.equal(short.messages.at(-1)?.content, "What is a closure?");
+    assert.ok(short.promptTokens >= cost(short.messages), "the figure is an upper bound");
+    await build([user("Explain", [file("big.ts", lines(200))])], 4096, { counter });
+    assert.equal(counter.calls, 1, "8 kB of code might not fit in 4,096 tokens: counted");
+  });
+
   it("refuses a history that does not end with a question", async () => {
     await assert.rejects(build([user("One"), assistant("Answer")], 4096), /ends with the question/);
     await assert.rejects(build([], 4096), /ends with the question/);

@@ -100,6 +100,9 @@ export class LlamaCppBackend implements Backend {
   async contextWindow(model: string, signal?: AbortSignal): Promise<number | undefined> {
     if (signal?.aborted) throw new BackendError("cancelled", "Asking the context size was cancelled.");
     const { modelPath, run } = this.resolve(model, "hearth.models.chat");
+    // Loaded already with the size the settings ask for: no round trip to the worker before a chat.
+    const known = this.loaded.get(modelPath);
+    if (run.contextSize > 0 && known?.contextSize === run.contextSize) return known.contextSize - 1;
     const loaded = await this.activity.quiet(() => this.idle(), () => this.worker.request({ type: "load", modelPath, settings: run }, { signal }));
     return loaded.contextSize === undefined ? undefined : loaded.contextSize - 1;
   }
