@@ -75,7 +75,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.folder.ensureWatching();
     const view = { webviewView, disposables: [] as vscode.Disposable[] };
     view.disposables.push(
-      webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
+      webview.onDidReceiveMessage((message: unknown) => void this.receive(message)),
       webviewView.onDidDispose(() => {
         for (const disposable of view.disposables) disposable.dispose();
         if (this.view === view) this.view = undefined;
@@ -141,16 +141,19 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     );
   }
 
-  private receive(raw: unknown): void {
+  /** Acts on a message from the webview once it is checked against the protocol (tests drive the view through it). */
+  async receive(raw: unknown): Promise<void> {
     const message = parseWebviewMessage(raw);
     if (!message) {
       this.log.warn(`Ignored a message from the chat view that does not match its protocol: ${safeJson(raw)}`);
       return;
     }
-    this.handle(message).catch((error: Error) => {
-      this.log.error(`Chat view: ${message.type} failed: ${error.message}`);
-      void vscode.window.showErrorMessage(error.message);
-    });
+    try {
+      await this.handle(message);
+    } catch (error) {
+      this.log.error(`Chat view: ${message.type} failed: ${(error as Error).message}`);
+      void vscode.window.showErrorMessage((error as Error).message);
+    }
   }
 
   private async handle(message: WebviewToHost): Promise<void> {

@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { tinyFimModel } from "../support/fixtures";
-import { eventually, hearth, setSettings } from "./helpers";
+import { eventually, hearth, replaceWindowFunction, setSettings } from "./helpers";
 
 describe("conversation", function () {
   this.timeout(90_000);
@@ -84,5 +84,61 @@ describe("conversation", function () {
     assert.match(question.text, /typescript/);
     assert.equal(answer.status, "complete", answer.error);
     await eventually(() => api.chatView.visible, "the Chat view on screen");
+  });
+});
+
+describe("code from an answer, and files as context", function () {
+  this.timeout(30_000);
+  const example = () => vscode.Uri.file(path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, "example.ts"));
+
+  it("Apply to selection shows a diff and changes the file only when the user accepts", async () => {
+    const api = await hearth();
+    const editor = await vscode.window.showTextDocument(example());
+    const original = editor.document.getText();
+    const select = () => (editor.selection = new vscode.Selection(2, 0, 2, editor.document.lineAt(2).text.length));
+    try {
+      select();
+      let prompts = replaceWindowFunction("showInformationMessage", () => Promise.resolve("Reject"));
+      await api.chatView.receive({ type: "codeAction", action: "apply", code: "  return b + a;", language: "ts" });
+      prompts.restore();
+      assert.match(String(prompts.calls[0]?.[0]), /Apply Hearth's change to example\.ts\?/);
+      assert.equal(editor.document.getText(), original, "rejected: nothing changed");
+
+      select();
+      prompts = replaceWindowFunction("showInformationMessage", () => Promise.resolve("Accept"));
+      await api.chatView.receive({ type: "codeAction", action: "apply", code: "  return b + a;", language: "ts" });
+      prompts.restore();
+      assert.equal(editor.document.lineAt(2).text, "  return b + a;");
+      // The proposed side of the diff is closed again.
+      assert.ok(!vscode.window.tabGroups.all.some((group) => group.tabs.some((tab) => tab.input instanceof vscode.TabInputTextDiff)));
+    } finally {
+      await vscode.commands.executeCommand("workbench.action.files.revert");
+    }
+  });
+
+  it("#file adds the files picked in the fuzzy picker as chips, sent with the next question", async () => {
+    const api = await hearth();
+    const picker = replaceWindowFunction("showQuickPick", (items: unknown) =>
+      Promise.resolve((items as Array<{ label: string }>).filter((item) => item.label === "example.ts")),
+    );
+    try {
+      await api.chatView.receive({ type: "addFileContext" });
+    } finally {
+      picker.restore();
+    }
+    assert.ok(api.chatView.context.chips().some((chip) => chip.kind === "file" && chip.label === "example.ts"));
+    const taken = await api.chatView.context.take();
+    const file = taken.find((context) => context.label === "example.ts" && context.id.startsWith("file-"));
+    assert.match(file?.text ?? "", /export function add/);
+    assert.ok(!api.chatView.context.chips().some((chip) => chip.id === file?.id), "a file added by hand goes with one question");
+  });
+
+  it("ignores a message that does not match the protocol, even a known command with a wrong argument", async () => {
+    const api = await hearth();
+    const before = api.chatView.session.current;
+    await api.chatView.receive({ type: "runCommand", command: "hearth.openSettings", argument: { evil: true } });
+    await api.chatView.receive({ type: "send", text: 42 });
+    await api.chatView.receive({ type: "workbench.action.terminal.new" });
+    assert.equal(api.chatView.session.current, before, "nothing was asked");
   });
 });
