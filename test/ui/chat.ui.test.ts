@@ -180,7 +180,7 @@ describe("Hearth chat in VS Code", function () {
     const input = page.locator(".quick-input-widget input");
     await input.waitFor();
     // The dialog fills in its starting folder a moment after it opens; typing before that is lost.
-    await page.waitForFunction(() => (document.querySelector(".quick-input-widget input") as HTMLInputElement | null)?.value.startsWith("/"));
+    await page.waitForFunction(() => document.querySelector<HTMLInputElement>(".quick-input-widget input")?.value.startsWith("/"));
     await input.fill(file);
     await page.keyboard.press("Enter");
     // Saving over nothing needs no confirmation; an "OK" button appears on some versions.
