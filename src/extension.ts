@@ -28,6 +28,9 @@ export interface HearthApi {
   readonly statusBar: EngineStatusBar;
 }
 
+const LAST_CONVERSATION_KEY = "hearth.chat.lastConversation";
+let stopChat: (() => Promise<void>) | undefined;
+
 export function activate(context: vscode.ExtensionContext): HearthApi {
   const log = vscode.window.createOutputChannel("Hearth", { log: true });
   const settings = new SettingsService(log);
@@ -58,7 +61,16 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     post: (message) => chatView.post(message),
     log: (level, message) => log[level](message),
     notify: (message) => void vscode.window.showWarningMessage(message),
+    lastConversation: {
+      get: () => context.workspaceState.get<string>(LAST_CONVERSATION_KEY),
+      set: (id) => void context.workspaceState.update(LAST_CONVERSATION_KEY, id),
+    },
   });
+  stopChat = async () => {
+    chatSession.stop();
+    // The stopped answer is saved before the window goes; a stuck disk does not hold VS Code up.
+    await Promise.race([chatSession.whenIdle(), new Promise((resolve) => setTimeout(resolve, 2000))]);
+  };
   const chatView: ChatViewProvider = new ChatViewProvider(context.extensionUri, settings, modelsFolder, engine, chatSession, conversations, log);
   const modelsTree = vscode.window.createTreeView("hearth.models", { treeDataProvider: modelsView, showCollapseAll: false });
 
@@ -90,7 +102,16 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
       await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
       await chatSession.newConversation();
     }),
-    vscode.commands.registerCommand("hearth.exportConversation", () => chatView.conversations.export("markdown")),
+    vscode.commands.registerCommand("hearth.exportConversation", async () => {
+      const format = await vscode.window.showQuickPick(
+        [
+          { label: "Markdown", description: vscode.l10n.t("to read or share"), format: "markdown" as const },
+          { label: "JSON", description: vscode.l10n.t("to import into Hearth again"), format: "json" as const },
+        ],
+        { title: vscode.l10n.t("Export conversation as") },
+      );
+      if (format) await chatView.conversations.export(format.format);
+    }),
     vscode.commands.registerCommand("hearth.importConversation", () => chatView.conversations.import()),
     vscode.commands.registerCommand("hearth.showModelsView", () => vscode.commands.executeCommand("hearth.models.focus")),
     vscode.commands.registerCommand("hearth.openChat", () => vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`)),
@@ -102,4 +123,9 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
   );
   log.info(`Hearth ${(context.extension.packageJSON as { version: string }).version} activated (${vscode.env.remoteName ?? "local"} extension host).`);
   return { settings, modelsFolder, modelsView, chatView, conversations, engine, statusBar };
+}
+
+/** Stops an answer being written, so it is saved as stopped rather than left unfinished. */
+export async function deactivate(): Promise<void> {
+  await stopChat?.();
 }

@@ -59,10 +59,6 @@ export function highlightToHtml(code: string, language: string | undefined): str
   return hljs.highlight(code, { language, ignoreIllegals: true }).value;
 }
 
-export function isKnownLanguage(language: string): boolean {
-  return hljs.getLanguage(language) !== undefined;
-}
-
 /** The languages answers use most, in the order they are prepared. */
 const WARM_UP_ORDER = ["typescript", "javascript", "python", "bash", "json", "shell", "rust", "go", "java", "cpp", "c", "csharp", "css", "xml", "yaml", "sql"];
 

@@ -71,6 +71,7 @@ const isMessage = shape<ChatMessageView>({
   usage: optional(isUsage),
   error: optional(isProblem),
   leftOut: optional(isString),
+  note: optional(isString),
 });
 const isConversation = shape<ConversationView>({ id: isString, title: isString, messages: arrayOf(isMessage) });
 const isSummary = shape<ConversationSummary>({ id: isString, title: isString, updatedAt: isNumber, messageCount: isNumber });

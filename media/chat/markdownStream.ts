@@ -7,14 +7,42 @@
 // A block is committed once a later block has started with a complete line: markdown decides
 // where a block ends by looking at the next line (a list may continue after a blank line, "2"
 // may become "2." …), and once that line is complete and starts a new block, nothing after it
-// can change the blocks before it. (Known limit: a link reference definition arriving later does
-// not resolve `[text][ref]` links in blocks already committed.)
+// can change the blocks before it. A fenced code block is final as soon as its closing fence line
+// is complete. (Known limit: a link reference definition arriving later does not resolve
+// `[text][ref]` links in blocks already committed.)
+// A tail that is only an open code fence (an answer that is one long code block) is not lexed
+// again per chunk: its new lines are appended to the draft's text, until a line closes the fence.
 import type { Token, TokensList } from "marked" with { "resolution-mode": "import" };
+import { isElement } from "./dom";
 import { lexMarkdown, renderTokens } from "./markdownRender";
 
 export interface MarkdownStreamOptions {
   /** Lexes markdown into top-level tokens; replaceable so tests can watch what gets lexed. */
   readonly lex?: (source: string) => TokensList | Token[];
+}
+
+/** The tail while it is only an open code fence whose draft shows its code as one text node. */
+interface OpenFence {
+  /** A complete line that closes the fence. */
+  readonly closer: RegExp;
+  /** The draft's code: what arrives is appended to it. */
+  readonly code: Text;
+  /** The line being received (the text after the tail's last line end). */
+  line: string;
+  /** How much of `line` the draft shows already. */
+  lineShown: number;
+  /** The line end after the last line shown is not shown (yet): marked leaves out the block's last one. */
+  newlineHeld: boolean;
+}
+
+/** A fence's opening line (not indented, so its code lines are taken as they are). */
+const FENCE_OPENING = /^(`{3,}|~{3,})[^\n]*\n/;
+/** A line being received that may still become a closing fence: it is shown once it cannot. */
+const MAY_CLOSE_FENCE = /^[ `~]*$/;
+
+/** The line that closes a fence opened by `run` ("```", "~~~~", …): as long or longer, nothing after it but spaces. */
+function fenceCloser(run: string): RegExp {
+  return new RegExp(`^ {0,3}${run[0]}{${run.length},} *$`);
 }
 
 export class MarkdownStream {
@@ -27,6 +55,8 @@ export class MarkdownStream {
   /** A "\r" that ended the last chunk: it may be the first half of "\r\n". */
   private pendingReturn = false;
   private finished = false;
+  /** Set while the tail is only an open code fence, shown by appending to its draft. */
+  private openFence: OpenFence | undefined;
   private readonly lex: (source: string) => TokensList | Token[];
 
   constructor(
@@ -48,13 +78,16 @@ export class MarkdownStream {
   /** More text of a streaming answer. */
   append(chunk: string): void {
     if (!chunk) return;
-    this.addText(chunk);
+    const added = this.addText(chunk);
     this.finished = false;
+    if (this.openFence && this.extendOpenFence(this.openFence, added)) return;
+    this.openFence = undefined;
     this.update(false);
   }
 
   /** The answer ended (with `rest`, text not yet received): renders the tail as finished blocks. */
   finish(rest = ""): void {
+    this.openFence = undefined;
     this.addText(rest);
     if (this.pendingReturn) {
       this.tail += "\n";
@@ -71,14 +104,18 @@ export class MarkdownStream {
     this.tailNodes = [];
     this.pendingReturn = false;
     this.finished = false;
+    this.openFence = undefined;
     this.container.replaceChildren();
   }
 
-  private addText(chunk: string): void {
+  /** Adds a chunk to the tail; returns what the tail grew by. */
+  private addText(chunk: string): string {
     let text = (this.pendingReturn ? "\r" : "") + chunk;
     this.pendingReturn = text.endsWith("\r");
     if (this.pendingReturn) text = text.slice(0, -1);
-    this.tail += normalizeLineEnds(text);
+    const added = normalizeLineEnds(text);
+    this.tail += added;
+    return added;
   }
 
   private update(final: boolean): void {
@@ -100,7 +137,56 @@ export class MarkdownStream {
       this.committed += committedSource;
       this.tail = tail.slice(committedSource.length);
     }
-    this.replaceTail(final ? null : renderTokens(tokens.slice(commitCount), false));
+    const rest = tokens.slice(commitCount);
+    this.replaceTail(final ? null : renderTokens(rest, false));
+    if (!final && rest.length === 1) this.openFence = this.followOpenFence(rest[0]);
+  }
+
+  /**
+   * When the tail is only an open fence (its opening line complete), takes over its draft: from
+   * now on the code that arrives is appended to one text node, without lexing or rendering.
+   */
+  private followOpenFence(token: Token): OpenFence | undefined {
+    const tail = this.tail;
+    const opening = FENCE_OPENING.exec(tail);
+    if (!opening || token.type !== "code" || token.raw !== tail) return undefined;
+    const code = this.tailNodes.map((node) => (isElement(node) ? node.querySelector("pre > code") : null)).find(Boolean);
+    if (!code) return undefined;
+    const text = code.ownerDocument.createTextNode("");
+    const fence: OpenFence = { closer: fenceCloser(opening[1]), code: text, line: "", lineShown: 0, newlineHeld: false };
+    // Shows the code so far the way the appends will (the draft as rendered may differ slightly
+    // at its end), or leaves it to the renderer if the fence turns out to be closed.
+    if (!this.extendOpenFence(fence, tail.slice(opening[0].length))) return undefined;
+    code.replaceChildren(text);
+    return fence;
+  }
+
+  /**
+   * Adds text to an open fence's draft: its complete lines, and the line being received unless it
+   * may still become the closing fence. Returns false, changing nothing, if a line closes the fence.
+   */
+  private extendOpenFence(fence: OpenFence, added: string): boolean {
+    let { line, lineShown, newlineHeld } = fence;
+    let shown = "";
+    let start = 0;
+    for (let end = added.indexOf("\n"); end >= 0; end = added.indexOf("\n", start)) {
+      line += added.slice(start, end);
+      if (fence.closer.test(line)) return false;
+      shown += (newlineHeld ? "\n" : "") + line.slice(lineShown);
+      newlineHeld = true;
+      line = "";
+      lineShown = 0;
+      start = end + 1;
+    }
+    line += added.slice(start);
+    if (line.length > lineShown && !MAY_CLOSE_FENCE.test(line)) {
+      shown += (newlineHeld ? "\n" : "") + line.slice(lineShown);
+      newlineHeld = false;
+      lineShown = line.length;
+    }
+    Object.assign(fence, { line, lineShown, newlineHeld });
+    if (shown) fence.code.appendData(shown);
+    return true;
   }
 
   private replaceTail(fragment: DocumentFragment | null): void {
@@ -116,16 +202,31 @@ export function normalizeLineEnds(text: string): string {
 }
 
 /**
- * How many leading tokens are final: all before the last block that starts a complete line.
+ * How many leading tokens are final: all before the last block that starts a complete line, and
+ * that block too if it is a fenced code block whose closing line is complete.
  * A `space` token (blank lines) decides nothing: the block before it may still continue.
  */
 export function committableCount(tokens: readonly Token[], source: string): number {
   const lastLineEnd = source.lastIndexOf("\n");
   if (lastLineEnd < 0) return 0;
   let start = source.length;
-  for (let index = tokens.length - 1; index > 0; index--) {
+  let index = tokens.length - 1;
+  for (; index > 0; index--) {
     start -= tokens[index].raw.length;
-    if (tokens[index].type !== "space" && start <= lastLineEnd) return index;
+    if (tokens[index].type !== "space" && start <= lastLineEnd) break;
   }
-  return 0;
+  if (index <= 0) {
+    index = 0;
+    start = 0;
+  }
+  return tokens[index] && isClosedFence(tokens[index], source, start) ? index + 1 : index;
+}
+
+/** Whether the token (at `start` in `source`) is a fenced code block closed by a complete line. */
+function isClosedFence(token: Token, source: string, start: number): boolean {
+  if (token.type !== "code" || token.codeBlockStyle === "indented") return false;
+  const run = /^ {0,3}(`{3,}|~{3,})/.exec(token.raw)?.[1];
+  const body = token.raw.replace(/\n+$/, "");
+  const lastLine = body.lastIndexOf("\n");
+  return run !== undefined && lastLine >= 0 && source[start + body.length] === "\n" && fenceCloser(run).test(body.slice(lastLine + 1));
 }

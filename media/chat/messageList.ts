@@ -114,8 +114,10 @@ export class MessageList {
   }
 
   private announceEnd(message: ChatMessageView, text: string): void {
-    if (message.status === "complete") this.callbacks.announce(`Hearth answered: ${summarize(text)}`);
-    else if (message.status === "stopped") this.callbacks.announce("Answer stopped.");
+    // How the answer ended (cut at the token limit…) is said too: it is not in the text.
+    const note = message.note ? ` ${message.note}` : "";
+    if (message.status === "complete") this.callbacks.announce(`Hearth answered: ${summarize(text)}${note}`);
+    else if (message.status === "stopped") this.callbacks.announce(`Answer stopped.${note}`);
     else if (message.status === "failed") this.callbacks.announce(`The answer failed. ${message.error?.message ?? ""}`);
   }
 }

@@ -1,6 +1,6 @@
 // One message of the conversation. A question: its text (plain, as typed), the chips it was sent
 // with, an Edit button. An answer: markdown rendered as it streams, then under it what happened
-// (stopped, failed, what was left out), what it cost, and Retry or Regenerate.
+// (stopped, failed, what was left out, how it ended), what it cost, and Retry or Regenerate.
 // No SVG icons in messages: they hold only text and buttons, so a check that model output left
 // no <svg> behind stays simple.
 import type { ChatAction, ChatMessageView } from "../../src/shared/chatProtocol";
@@ -127,11 +127,8 @@ export class MessageView {
     if (message.role === "assistant") {
       if (this.waitingForText) parts.push(element("p", "thinking", "Thinking…"));
       if (message.status === "stopped") parts.push(element("p", "answer-stopped", "Stopped"));
-      if (message.leftOut) {
-        const note = element("p", "left-out", message.leftOut);
-        note.setAttribute("role", "note");
-        parts.push(note);
-      }
+      if (message.note) parts.push(remark("answer-note", message.note));
+      if (message.leftOut) parts.push(remark("left-out", message.leftOut));
       if (message.status === "failed") parts.push(this.errorBox(message.error?.message, message.error?.actions ?? []));
       if (message.usage && message.status !== "streaming") parts.push(usageLine(message.usage));
       if (this.last && message.status !== "streaming" && message.status !== "failed") {
@@ -179,4 +176,11 @@ export class MessageView {
     box.append(row);
     return box;
   }
+}
+
+/** A remark under an answer (what was left out of the prompt, how the answer ended). */
+function remark(className: string, text: string): HTMLElement {
+  const node = element("p", className, text);
+  node.setAttribute("role", "note");
+  return node;
 }

@@ -2,12 +2,12 @@
 // the engine, streams answers to the view, keeps each conversation on disk as it changes, and
 // turns every failure into an answer that keeps its text and says what to do. No VS Code here:
 // the view provider hands it the webview's (already validated) requests.
-import type { Backend, Generation } from "../engine/backend";
-import { BackendError } from "../engine/backendError";
-import type { AnswerUsage, ChatAction, ChatMessageView, ConversationView, HostToWebview } from "../shared/chatProtocol";
+import type { Backend } from "../engine/backend";
+import type { ConversationView, HostToWebview } from "../shared/chatProtocol";
 import { CONVERSATION_FORMAT, CONVERSATION_FORMAT_VERSION, newId, titleFrom, type Conversation, type StoredContext, type StoredMessage } from "./conversation";
 import type { ConversationStore } from "./conversationStore";
-import { buildPrompt, PromptTooLargeError } from "./promptBuilder";
+import { writeAnswer } from "./answerWriter";
+import { toView, withoutUnfinished } from "./conversationView";
 import { EstimatingTokenCounter, type TokenCounter } from "./tokenCounting";
 
 export interface ChatSessionOptions {
@@ -21,13 +21,13 @@ export interface ChatSessionOptions {
   readonly maxAnswerTokens: () => number;
   readonly post: (message: HostToWebview) => void;
   readonly log: (level: "info" | "warn" | "error", message: string) => void;
-  /** Tells the user something went wrong outside an answer (a conversation file set aside). */
+  /** Tells the user something went wrong outside an answer (a conversation file set aside, a save that failed). */
   readonly notify?: (message: string) => void;
+  /** Which conversation this workspace showed last (VS Code's workspace state). */
+  readonly lastConversation?: { get(): string | undefined; set(id: string): void };
   readonly now?: () => number;
 }
 
-/** Used when a server does not say how large its context is (Ollama's default num_ctx). */
-export const FALLBACK_CONTEXT_WINDOW = 4096;
 /** How often an answer being written is saved, so a reload mid-answer loses little. */
 const SAVE_INTERVAL_MS = 1000;
 
@@ -45,6 +45,7 @@ export class ChatSession {
   private readonly estimators = new Map<string, EstimatingTokenCounter>();
   private readonly now: () => number;
   private restored = false;
+  private saveFailed = false;
 
   constructor(private readonly options: ChatSessionOptions) {
     this.now = options.now ?? Date.now;
@@ -68,15 +69,16 @@ export class ChatSession {
     return { id: this.conversation.id, title: this.conversation.title, messages: this.conversation.messages.map((message) => toView(message)) };
   }
 
-  /** Asks `text` with `context` attached, in the conversation shown. */
-  send(text: string, context: readonly StoredContext[]): void {
-    if (!text.trim() || this.running) return;
+  /** Asks `text` with `context` attached, in the conversation shown; false when it cannot now (an answer is being written). */
+  send(text: string, context: readonly StoredContext[]): boolean {
+    if (!text.trim() || this.running) return false;
     const question: StoredMessage = { id: newId("m"), role: "user", text, status: "complete", createdAt: this.now(), ...(context.length ? { context } : {}) };
     const first = this.conversation.messages.length === 0;
     this.update({ ...(first ? { title: titleFrom(text) } : {}), messages: [...this.conversation.messages, question] });
-    if (first) this.options.post({ type: "conversation", conversation: this.view() });
-    else this.options.post({ type: "messageAdded", conversationId: this.conversation.id, message: toView(question) });
+    if (first) this.post({ type: "conversation", conversation: this.view() });
+    else this.post({ type: "messageAdded", conversationId: this.conversation.id, message: toView(question) });
     this.answer();
+    return true;
   }
 
   stop(): void {
@@ -90,7 +92,7 @@ export class ChatSession {
     while (messages.at(-1)?.role === "assistant") messages.pop();
     if (!messages.length) return;
     this.update({ messages });
-    this.options.post({ type: "conversation", conversation: this.view() });
+    this.post({ type: "conversation", conversation: this.view() });
     this.answer();
   }
 
@@ -101,7 +103,7 @@ export class ChatSession {
     if (index < 0) return;
     const edited: StoredMessage = { ...this.conversation.messages[index], text, createdAt: this.now() };
     this.update({ ...(index === 0 ? { title: titleFrom(text) } : {}), messages: [...this.conversation.messages.slice(0, index), edited] });
-    this.options.post({ type: "conversation", conversation: this.view() });
+    this.post({ type: "conversation", conversation: this.view() });
     this.answer();
   }
 
@@ -109,24 +111,26 @@ export class ChatSession {
   async newConversation(): Promise<void> {
     await this.stopAndWait();
     this.conversation = this.empty();
-    this.options.post({ type: "conversation", conversation: this.view() });
+    this.post({ type: "conversation", conversation: this.view() });
   }
 
   /**
-   * Shows the most recent stored conversation if nothing was asked yet in this window (after a
-   * reload the chat shows where the user left off). A corrupt latest file is skipped (and set aside).
+   * Shows the conversation this workspace showed last, if nothing was asked yet in this window:
+   * after a reload the chat is where the user left it. (Per workspace, so two windows do not
+   * write to one conversation.) A corrupt file is set aside by the store, and the user told.
    */
-  async restoreLatest(): Promise<void> {
+  async restoreLast(): Promise<void> {
     if (this.restored) return;
     this.restored = true;
-    if (this.conversation.messages.length) return;
-    for (const summary of await this.options.store.list()) {
-      try {
-        if (await this.open(summary.id)) return;
-      } catch (error) {
-        this.options.log("warn", (error as Error).message);
-        this.options.notify?.((error as Error).message);
-      }
+    const id = this.options.lastConversation?.get();
+    if (!id || this.conversation.messages.length || this.running) return;
+    try {
+      const loaded = await this.options.store.load(id);
+      // Something may have been asked meanwhile: that wins.
+      if (loaded && !this.conversation.messages.length && !this.running) this.display(loaded);
+    } catch (error) {
+      this.options.log("warn", (error as Error).message);
+      this.options.notify?.((error as Error).message);
     }
   }
 
@@ -136,22 +140,37 @@ export class ChatSession {
     const loaded = await this.options.store.load(id);
     if (!loaded) return false;
     await this.stopAndWait();
-    this.conversation = loaded;
-    this.options.post({ type: "conversation", conversation: this.view() });
+    this.display(loaded);
     return true;
   }
 
-  /** Shows `conversation` (just imported, or renamed) as it is. */
-  show(conversation: Conversation): void {
-    if (this.running && this.running.conversationId !== conversation.id) this.stop();
-    this.conversation = conversation;
-    this.options.post({ type: "conversation", conversation: this.view() });
+  /** Shows `conversation` (just imported) as it is, once the answer being written has ended. */
+  async show(conversation: Conversation): Promise<void> {
+    if (this.running && this.running.conversationId !== conversation.id) await this.stopAndWait();
+    this.display(conversation);
+  }
+
+  /** Renames the conversation shown (the store has the new title already). */
+  retitle(id: string, title: string): void {
+    if (id !== this.conversation.id) return;
+    this.conversation = { ...this.conversation, title };
+    this.post({ type: "conversation", conversation: this.view() });
+  }
+
+  private display(conversation: Conversation): void {
+    this.conversation = withoutUnfinished(conversation);
+    this.options.lastConversation?.set(conversation.id);
+    this.post({ type: "conversation", conversation: this.view() });
   }
 
   /** After the conversation shown was deleted: an empty one takes its place. */
   async forget(id: string): Promise<void> {
     if (id !== this.conversation.id) return;
     await this.newConversation();
+  }
+
+  private post(message: HostToWebview): void {
+    this.options.post(message);
   }
 
   private async stopAndWait(): Promise<void> {
@@ -174,9 +193,18 @@ export class ChatSession {
 
   private save(): Promise<void> {
     const conversation = this.conversation;
-    return this.options.store.save(conversation).catch((error: Error) => {
-      this.options.log("error", `Could not save the conversation "${conversation.title}": ${error.message}`);
-    });
+    this.options.lastConversation?.set(conversation.id);
+    return this.options.store.save(conversation).then(
+      () => {
+        this.saveFailed = false;
+      },
+      (error: Error) => {
+        this.options.log("error", error.message);
+        // Said once until a save works again, not once per streamed second.
+        if (!this.saveFailed) this.options.notify?.(error.message);
+        this.saveFailed = true;
+      },
+    );
   }
 
   /** Writes the answer to the conversation's last question, streaming it to the view. */
@@ -185,80 +213,62 @@ export class ChatSession {
     let message: StoredMessage = { id: newId("m"), role: "assistant", text: "", status: "streaming", createdAt: this.now() };
     const history = this.conversation.messages;
     this.update({ messages: [...history, message] });
-    this.options.post({ type: "messageAdded", conversationId, message: toView(message) });
+    this.post({ type: "messageAdded", conversationId, message: toView(message) });
     const controller = new AbortController();
-    const done = (async () => {
-      let lastSave = 0;
-      const { model, label, backendLabel } = this.options.chatModel();
-      const backend = this.options.backend();
-      let errorSetting: string | undefined;
-      try {
-        if (!model) throw new BackendError("modelMissing", "No chat model is selected. Select one, or install one from the Models view.", "", "hearth.models.chat");
-        const contextWindow = (await backend.contextWindow?.(model, controller.signal).catch(() => undefined)) ?? FALLBACK_CONTEXT_WINDOW;
-        const built = await buildPrompt({
-          systemPrompt: this.options.systemPrompt(),
-          messages: history,
-          contextWindow,
-          reservedForAnswer: Math.min(this.options.maxAnswerTokens(), Math.floor(contextWindow / 4)),
-          counter: this.tokenCounter(backend, model),
-          signal: controller.signal,
-        });
-        if (built.leftOut) message = this.replaceIn(conversationId, { ...message, leftOut: built.leftOut });
-        const generating: Promise<Generation> = backend.chat(
-          model,
-          built.messages,
-          {
-            maxTokens: this.options.maxAnswerTokens(),
-            onChunk: (text) => {
-              message = this.replaceIn(conversationId, { ...message, text: message.text + text });
-              this.options.post({ type: "answerChunk", conversationId, messageId: message.id, text });
-              if (this.now() - lastSave > SAVE_INTERVAL_MS && this.conversation.id === conversationId) {
-                lastSave = this.now();
-                void this.save();
-              }
-            },
-          },
-          controller.signal,
-        );
-        // The question is saved once the request is on its way (the store keeps one conversation's
-        // saves in order), so the disk never delays the first token.
-        void this.save();
-        const generation = await generating;
-        this.calibrate(backend, built.promptCharacters, generation.usage.promptTokens);
-        message = this.replaceIn(conversationId, {
-          ...message,
-          text: generation.text || message.text,
-          status: generation.stopReason === "cancelled" ? "stopped" : "complete",
-          // A server stopped mid-answer reports no usage: better no figures than zeros.
-          ...(generation.usage.promptTokens || generation.usage.completionTokens ? { usage: answerUsage(generation, label, backendLabel) } : {}),
-        });
-      } catch (error) {
-        const cancelled = controller.signal.aborted && !(error instanceof BackendError && error.code !== "cancelled");
-        if (error instanceof BackendError) errorSetting = error.setting;
-        if (error instanceof PromptTooLargeError && backend.kind === "llamaCpp") errorSetting = "hearth.llamaCpp.contextSize";
-        const partial = error instanceof BackendError && error.partialText.length > message.text.length ? error.partialText : message.text;
-        message = this.replaceIn(conversationId, {
-          ...message,
-          text: partial,
-          status: cancelled ? "stopped" : "failed",
-          ...(cancelled ? {} : { error: (error as Error).message ?? String(error) }),
-        });
-        if (!cancelled) this.options.log("warn", `Chat answer failed: ${(error as Error).message}`);
-      } finally {
-        this.running = undefined;
-        if (this.conversation.id === conversationId) {
-          this.options.post({ type: "messageUpdated", conversationId, message: toView(message, errorSetting) });
-          await this.save();
+    // Marked as running before any work starts, so even a failure on the spot ends it properly.
+    let finished!: () => void;
+    const running: Running = { conversationId, messageId: message.id, controller, done: new Promise<void>((resolve) => (finished = resolve)) };
+    this.running = running;
+    const change = (next: StoredMessage) => {
+      message = next;
+      this.replaceMessage(message);
+    };
+    let lastSave = this.now();
+    const { model, label, backendLabel } = this.options.chatModel();
+    const backend = this.options.backend();
+    void writeAnswer({
+      backend,
+      model,
+      modelLabel: label,
+      backendLabel,
+      history,
+      systemPrompt: this.options.systemPrompt(),
+      maxAnswerTokens: this.options.maxAnswerTokens(),
+      counter: this.tokenCounter(backend, model),
+      signal: controller.signal,
+      onPrompt: (leftOut) => leftOut && change({ ...message, leftOut }),
+      // The question is saved once the request is on its way, so the disk never delays the first token.
+      onSent: () => void this.save(),
+      onText: (text) => {
+        change({ ...message, text: message.text + text });
+        this.post({ type: "answerChunk", conversationId, messageId: message.id, text });
+        if (this.now() - lastSave > SAVE_INTERVAL_MS) {
+          lastSave = this.now();
+          void this.save();
         }
-      }
-    })();
-    this.running = { conversationId, messageId: message.id, controller, done };
-  }
-
-  /** Updates the answer in the conversation shown (a conversation switched away from is not touched). */
-  private replaceIn(conversationId: string, message: StoredMessage): StoredMessage {
-    if (this.conversation.id === conversationId) this.replaceMessage(message);
-    return message;
+      },
+    })
+      .then(async (written) => {
+        if (written.promptCharacters && written.reportedPromptTokens) this.calibrate(backend, written.promptCharacters, written.reportedPromptTokens);
+        if (written.status === "failed") this.options.log("warn", `Chat answer failed: ${written.error}`);
+        const { status, usage, error, errorSetting, note } = written;
+        change({
+          ...message,
+          text: written.text && written.text.length >= message.text.length ? written.text : message.text,
+          status,
+          ...(usage ? { usage } : {}),
+          ...(error ? { error } : {}),
+          ...(errorSetting ? { errorSetting } : {}),
+          ...(note ? { note } : {}),
+        });
+        this.running = undefined;
+        this.post({ type: "messageUpdated", conversationId, message: toView(message) });
+        await this.save();
+      })
+      .finally(() => {
+        if (this.running === running) this.running = undefined;
+        finished();
+      });
   }
 
   private tokenCounter(backend: Backend, model: string): TokenCounter {
@@ -276,34 +286,4 @@ export class ChatSession {
   private calibrate(backend: Backend, promptCharacters: number, promptTokens: number): void {
     if (!backend.countTokens && promptTokens > 0) this.estimator(backend).calibrate(promptCharacters, promptTokens);
   }
-}
-
-function answerUsage(generation: Generation, model: string, backend: string): AnswerUsage {
-  const { usage } = generation;
-  return {
-    model,
-    backend,
-    promptTokens: usage.promptTokens,
-    reusedPromptTokens: usage.reusedPromptTokens,
-    completionTokens: usage.completionTokens,
-    timeToFirstTokenMs: Math.round(usage.timeToFirstTokenMs),
-    tokensPerSecond: Math.round(usage.tokensPerSecond * 10) / 10,
-  };
-}
-
-/** How a stored message is shown; a failed answer offers the setting that fixes it, when one does. */
-export function toView(message: StoredMessage, setting?: string): ChatMessageView {
-  const actions: ChatAction[] = [];
-  if (message.error && setting) actions.push({ label: "Open Setting", command: "hearth.openSettings", argument: setting });
-  if (message.error) actions.push({ label: "Show Log", command: "hearth.showLog" });
-  return {
-    id: message.id,
-    role: message.role,
-    text: message.text,
-    status: message.status,
-    ...(message.context?.length ? { context: message.context.map(({ id, kind, label, detail }) => ({ id, kind, label, ...(detail ? { detail } : {}) })) } : {}),
-    ...(message.usage ? { usage: message.usage } : {}),
-    ...(message.error ? { error: { message: message.error, actions } } : {}),
-    ...(message.leftOut ? { leftOut: message.leftOut } : {}),
-  };
 }

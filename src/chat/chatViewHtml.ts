@@ -11,7 +11,8 @@ export interface ChatViewResources {
 }
 
 export function chatViewHtml({ cspSource, scriptUri, styleUri, nonce }: ChatViewResources): string {
-  const csp = [`default-src 'none'`, `style-src ${cspSource}`, `script-src 'nonce-${nonce}'`].join("; ");
+  // form-action and base-uri do not fall back to default-src: said outright.
+  const csp = [`default-src 'none'`, `style-src ${cspSource}`, `script-src 'nonce-${nonce}'`, `form-action 'none'`, `base-uri 'none'`].join("; ");
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -92,12 +92,6 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.session.send(text, []);
   }
 
-  /** Opens the Chat view with `text` in the question box. */
-  async prefill(text: string): Promise<void> {
-    await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
-    this.post({ type: "prefill", text });
-  }
-
   /** The status the view shows (computed anew if settings, files or the engine changed since). */
   status(): Promise<ChatStatus> {
     this.lastStatus ??= this.describe();
@@ -159,7 +153,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private async handle(message: WebviewToHost): Promise<void> {
     switch (message.type) {
       case "ready":
-        await this.session.restoreLatest().catch((error: Error) => this.log.warn(`Could not reopen the last conversation: ${error.message}`));
+        await this.session.restoreLast();
         this.post({ type: "conversation", conversation: this.session.view() });
         this.post({ type: "context", chips: this.context.chips() });
         this.post({ type: "engine", activity: this.activity });
@@ -169,7 +163,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         await vscode.commands.executeCommand(message.command, ...(message.argument !== undefined ? [message.argument] : []));
         return;
       case "send":
-        if (!this.session.answering) this.session.send(message.text, await this.context.take());
+        // Not taken while an answer is being written: the question goes back into the box.
+        if (this.session.answering || !this.session.send(message.text, await this.context.take())) this.post({ type: "prefill", text: message.text });
         return;
       case "stop":
         return this.session.stop();

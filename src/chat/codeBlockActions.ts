@@ -45,9 +45,11 @@ export class CodeBlockActions implements vscode.Disposable {
     }
   }
 
+  /** The editor the code goes into: the active one, or the only one on screen; never a guess between several. */
   private editor(): vscode.TextEditor | undefined {
-    const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
-    if (!editor) void vscode.window.showInformationMessage(vscode.l10n.t("Open a file in the editor first: the code goes where its cursor is."));
+    const visible = vscode.window.visibleTextEditors;
+    const editor = vscode.window.activeTextEditor ?? (visible.length === 1 ? visible[0] : undefined);
+    if (!editor) void vscode.window.showInformationMessage(vscode.l10n.t("Click into the file where the code should go first: it goes where the cursor is."));
     return editor;
   }
 
@@ -55,7 +57,10 @@ export class CodeBlockActions implements vscode.Disposable {
     const editor = this.editor();
     if (!editor) return;
     const at = editor.selection.active;
-    await editor.edit((edit) => edit.insert(at, code));
+    if (!(await editor.edit((edit) => edit.insert(at, code)))) {
+      void vscode.window.showWarningMessage(vscode.l10n.t("The code could not be inserted into {0}: it may be read-only.", vscode.workspace.asRelativePath(editor.document.uri, false)));
+      return;
+    }
     await vscode.window.showTextDocument(editor.document, editor.viewColumn);
   }
 
@@ -64,8 +69,8 @@ export class CodeBlockActions implements vscode.Disposable {
     const editor = this.editor();
     if (!editor) return;
     const { document } = editor;
-    // Nothing selected: the code replaces the whole file (the diff shows exactly what changes).
-    const range = editor.selection.isEmpty ? new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)) : editor.selection;
+    // Nothing selected: the diff proposes the code at the cursor (never a whole file replaced by a snippet).
+    const range: vscode.Range = editor.selection;
     const version = document.version;
     const proposedText = document.getText().slice(0, document.offsetAt(range.start)) + code + document.getText().slice(document.offsetAt(range.end));
     const proposed = this.proposed.add(document.uri, proposedText);
@@ -81,7 +86,7 @@ export class CodeBlockActions implements vscode.Disposable {
       }
       const edit = new vscode.WorkspaceEdit();
       edit.replace(document.uri, range, code);
-      await vscode.workspace.applyEdit(edit);
+      if (!(await vscode.workspace.applyEdit(edit))) void vscode.window.showWarningMessage(vscode.l10n.t("The change could not be applied to {0}: it may be read-only.", name));
     } finally {
       this.proposed.delete(proposed);
       await closeDiff(proposed);

@@ -27,6 +27,10 @@ export interface StoredMessage {
   readonly usage?: AnswerUsage;
   /** Why an answer failed (its text so far is kept). */
   readonly error?: string;
+  /** The setting that fixes that failure, when one does (the view offers to open it). */
+  readonly errorSetting?: string;
+  /** How the answer ended, when worth saying ("cut at the 2,048-token limit"). */
+  readonly note?: string;
   /** What was left out of the prompt to fit the context window. */
   readonly leftOut?: string;
 }

@@ -21,6 +21,7 @@ export class ConversationActions {
 
   async showHistory(): Promise<void> {
     this.post({ type: "history", conversations: await this.store.list() });
+    for (const report of this.store.takeSetAsideReports()) void vscode.window.showWarningMessage(report);
   }
 
   async open(id: string): Promise<void> {
@@ -43,8 +44,8 @@ export class ConversationActions {
       validateInput: (value) => (value.trim() ? undefined : vscode.l10n.t("A name cannot be empty.")),
     });
     if (!title?.trim()) return;
-    await this.store.rename(id, title.trim());
-    if (this.session.current.id === id) this.session.show({ ...this.session.current, title: title.trim() });
+    const renamed = await this.store.rename(id, title.trim());
+    if (renamed) this.session.retitle(id, renamed.title);
     await this.showHistory();
   }
 
@@ -60,7 +61,7 @@ export class ConversationActions {
   }
 
   async export(format: "markdown" | "json"): Promise<void> {
-    await this.session.whenIdle();
+    // As it is now: an answer still being written is exported as unfinished.
     const conversation = this.session.current;
     if (!conversation.messages.length) {
       void vscode.window.showInformationMessage(vscode.l10n.t("This conversation is empty: ask something first."));
@@ -95,8 +96,7 @@ export class ConversationActions {
       void vscode.window.showErrorMessage(vscode.l10n.t("{0} was not imported: {1}", vscode.workspace.asRelativePath(file, false), imported.message));
       return;
     }
-    await this.session.whenIdle();
     await this.store.save(imported.conversation);
-    this.session.show(imported.conversation);
+    await this.session.show(imported.conversation);
   }
 }

@@ -146,6 +146,7 @@ function answerNotes(message: StoredMessage): string[] {
   if (message.status === "streaming") notes.push("*Unfinished: this answer was still being written.*");
   if (message.status === "failed") notes.push(`*The answer failed: ${oneLine(message.error ?? "no reason was recorded")}*`);
   if (message.leftOut) notes.push(`*Left out to fit the context window: ${oneLine(message.leftOut)}*`);
+  if (message.note) notes.push(`*${oneLine(message.note)}*`);
   const usage = message.usage;
   if (usage) {
     const reused = usage.reusedPromptTokens ? ` (${usage.reusedPromptTokens} reused)` : "";
@@ -165,7 +166,7 @@ function oneLine(text: string): string {
 function ordered(conversation: Conversation): Conversation {
   const { id, title, createdAt, updatedAt } = conversation;
   const messages = conversation.messages.map((message) => {
-    const { role, text, status, context, usage, error, leftOut } = message;
+    const { role, text, status, context, usage, error, errorSetting, leftOut, note } = message;
     return present({
       id: message.id,
       role,
@@ -175,7 +176,9 @@ function ordered(conversation: Conversation): Conversation {
       context: context?.map((item) => present({ ...pick(item, ["id", "kind", "label", "detail", "source", "language"]), text: item.text })),
       usage: usage && pick(usage, ["model", "backend", "promptTokens", "reusedPromptTokens", "completionTokens", "timeToFirstTokenMs", "tokensPerSecond"]),
       error,
+      errorSetting,
       leftOut,
+      note,
     });
   });
   return { format: CONVERSATION_FORMAT, version: CONVERSATION_FORMAT_VERSION, id, title, createdAt, updatedAt, messages };
@@ -210,7 +213,7 @@ function checkConversation(fields: Fields): void {
     string(message, "text", path);
     oneOf(message, "status", path, ["complete", "streaming", "stopped", "failed"]);
     time(message, "createdAt", path);
-    for (const key of ["error", "leftOut"]) if (message[key] !== undefined) string(message, key, path);
+    for (const key of ["error", "errorSetting", "leftOut", "note"]) if (message[key] !== undefined) string(message, key, path);
     if (message.context !== undefined) {
       array(message, "context", path).forEach((item, itemIndex) => {
         const itemPath = `${path}context[${itemIndex}]`;

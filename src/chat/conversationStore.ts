@@ -7,7 +7,6 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { ConversationSummary } from "../shared/chatProtocol";
-import { errorCode } from "../models/modelFiles";
 import { isValidId, type Conversation } from "./conversation";
 import { conversationToJson, indexToJson, parseConversation, parseIndex, toSummary } from "./conversationFile";
 
@@ -79,6 +78,7 @@ export class ConversationStore {
   private queuedIndexWrite?: Promise<void>;
   /** Damaged files the index scan set aside, reported by the next load of their id. */
   private readonly setAsideInScan = new Map<string, { path: string | undefined; reason: string }>();
+  private readonly reported = new Set<string>();
 
   // Nothing happens here: the store is built at activation, which must stay cheap.
   constructor(
@@ -86,6 +86,20 @@ export class ConversationStore {
     private readonly log: Log,
     private readonly files: StoreFiles = nodeStoreFiles,
   ) {}
+
+  /**
+   * What listing found damaged and set aside, said once each: "The conversation file … was damaged
+   * and set aside as …". The caller tells the user (the files no longer show in the list).
+   */
+  takeSetAsideReports(): string[] {
+    const reports: string[] = [];
+    for (const [id, { path: setAsideAs, reason }] of this.setAsideInScan) {
+      if (this.reported.has(id)) continue;
+      this.reported.add(id);
+      reports.push(`The conversation file ${id}.json could not be read (${reason}) and was set aside${setAsideAs ? ` as ${setAsideAs}` : ""}; your other conversations are not affected.`);
+    }
+    return reports;
+  }
 
   /** The stored conversations, newest first. */
   async list(): Promise<ConversationSummary[]> {
@@ -324,4 +338,8 @@ function checkId(id: string): void {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
 }

@@ -85,7 +85,7 @@ export class PendingContext implements vscode.Disposable {
     const key = document.uri.toString();
     if (this.dismissed.has(key)) return undefined;
     const chip: ContextChip = { id: "active-file", kind: "file", label: path.basename(name), detail: source };
-    return { chip, key, read: () => ({ ...chip, label: name, source, language: document.languageId, text: document.getText().slice(0, MAX_FILE_CHARACTERS) }) };
+    return { chip, key, read: () => ({ ...chip, label: name, source, language: document.languageId, text: capped(document.getText()) }) };
   }
 
   dispose(): void {
@@ -110,7 +110,15 @@ async function readFile(uri: vscode.Uri, chip: ContextChip): Promise<StoredConte
     text = new TextDecoder().decode(bytes.subarray(0, MAX_FILE_CHARACTERS * 4));
     language = path.extname(uri.path).slice(1) || undefined;
   }
-  return { ...chip, source: uri.scheme === "file" ? uri.fsPath : uri.toString(), ...(language ? { language } : {}), text: text.slice(0, MAX_FILE_CHARACTERS) };
+  return { ...chip, source: uri.scheme === "file" ? uri.fsPath : uri.toString(), ...(language ? { language } : {}), text: capped(text) };
+}
+
+/** A file's text up to the cap, cut at a line and marked, so neither the model nor the user is misled. */
+function capped(text: string): string {
+  if (text.length <= MAX_FILE_CHARACTERS) return text;
+  const cut = text.lastIndexOf("\n", MAX_FILE_CHARACTERS);
+  const kept = text.slice(0, cut > 0 ? cut : MAX_FILE_CHARACTERS);
+  return `${kept}\n[… the rest of this file (${(text.length - kept.length).toLocaleString("en-US")} characters) was not attached]`;
 }
 
 /** The `#file` picker: the workspace's files, fuzzy-matched as the user types, several at once. */

@@ -47,6 +47,8 @@ export class Engine implements Disposable {
   readonly onDidChangeState = this.stateEmitter.event;
   readonly onDidFinishRequest = this.usageEmitter.event;
   private lastRunSettings: string;
+  /** What the backend depends on, as last seen: only a change to it can fix an error. */
+  private lastEngineSettings: string;
   /** Settings changes are applied one after another, each reading the settings anew. */
   private applying: Promise<void> = Promise.resolve();
   /** Notices already given this session (a new worker or backend does not repeat them). */
@@ -54,6 +56,7 @@ export class Engine implements Disposable {
 
   constructor(private readonly options: EngineOptions) {
     this.lastRunSettings = JSON.stringify(llamaRunSettings(options.settings()));
+    this.lastEngineSettings = engineSettingsKey(options.settings());
   }
 
   /** The current backend's state, without creating a backend. */
@@ -86,6 +89,9 @@ export class Engine implements Disposable {
     const run = JSON.stringify(llamaRunSettings(settings));
     const runChanged = run !== this.lastRunSettings;
     this.lastRunSettings = run;
+    const engineSettings = engineSettingsKey(settings);
+    const engineChanged = engineSettings !== this.lastEngineSettings;
+    this.lastEngineSettings = engineSettings;
     if (!this.current) return;
     if (this.current.key !== settings.backend) {
       this.switchTo(settings.backend);
@@ -93,7 +99,8 @@ export class Engine implements Disposable {
     }
     const backend = this.current.backend;
     // Whatever failed may work with these settings; the next request shows an error again if not.
-    backend.clearError?.();
+    // A change to anything else (a chat prompt, say) leaves a true error standing.
+    if (engineChanged) backend.clearError?.();
     if (!(backend instanceof LlamaCppBackend)) return;
     this.applying = this.applying.then(() => this.applyToLlamaCpp(backend, runChanged));
   }
@@ -174,6 +181,11 @@ export class Engine implements Disposable {
     this.current.backend.dispose();
     this.current = undefined;
   }
+}
+
+/** The settings a backend's errors can depend on (not the chat's prompts, say). */
+function engineSettingsKey(settings: HearthSettings): string {
+  return JSON.stringify([settings.backend, settings.models, settings.modelsDirectory, settings.llamaCpp, settings.ollama, settings.openai]);
 }
 
 /** A model's display name: the file name for a GGUF path, the name itself otherwise. */

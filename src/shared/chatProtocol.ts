@@ -76,6 +76,8 @@ export interface ChatMessageView {
   readonly error?: { readonly message: string; readonly actions: readonly ChatAction[] };
   /** Assistant messages: what was left out of the prompt to fit the model's context window. */
   readonly leftOut?: string;
+  /** Assistant messages: a remark on how the answer ended, such as "cut at the 2,048-token limit". */
+  readonly note?: string;
 }
 
 export interface ConversationView {
@@ -179,6 +181,10 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
   const fields = WEBVIEW_MESSAGE_FIELDS[type as WebviewToHost["type"]];
   for (const key of Object.keys(message)) if (key !== "type" && !Object.hasOwn(fields, key)) return undefined;
   for (const [key, rule] of Object.entries(fields)) if (!rule(message[key])) return undefined;
+  // Only Open Settings takes an argument, and only the name of one of Hearth's settings.
+  if (type === "runCommand" && message.argument !== undefined) {
+    if (message.command !== "hearth.openSettings" || !/^hearth\.[\w.]+$/.test(message.argument as string)) return undefined;
+  }
   return message as WebviewToHost;
 }
 

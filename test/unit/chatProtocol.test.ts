@@ -16,6 +16,7 @@ describe("chat view protocol", () => {
       { type: "codeAction", action: "apply", code: "x = 1", language: "python" },
       { type: "codeAction", action: "copy", code: "" },
       { type: "runCommand", command: "hearth.showModelsView" },
+      { type: "runCommand", command: "hearth.openSettings", argument: "hearth.llamaCpp.contextSize" },
       { type: "openLink", href: "https://example.com" },
     ]) {
       assert.deepEqual(parseWebviewMessage(good), good, JSON.stringify(good));
@@ -42,6 +43,8 @@ describe("chat view protocol", () => {
       { type: "codeAction", action: "insert", code: ["x"] },
       { type: "runCommand", command: "workbench.action.terminal.new" },
       { type: "runCommand", command: "hearth.openSettings", argument: { evil: true } },
+      { type: "runCommand", command: "hearth.selectModel", argument: "x" },
+      { type: "runCommand", command: "hearth.openSettings", argument: "workbench.colorTheme" },
     ]) {
       assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad) ?? "undefined");
     }

@@ -7,9 +7,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ChatSession } from "../../src/chat/chatSession";
 import { ConversationStore } from "../../src/chat/conversationStore";
+import type { Backend } from "../../src/engine/backend";
+import { LlamaCppBackend } from "../../src/engine/llamaCpp/llamaCppBackend";
+import { LlamaWorkerClient } from "../../src/engine/llamaCpp/llamaWorkerClient";
 import { OpenAiBackend } from "../../src/engine/openai/openAiBackend";
 import type { HostToWebview } from "../../src/shared/chatProtocol";
 import { startFakeOpenAiServer, type FakeOpenAiServer } from "../support/fakeOpenAiServer";
+import { repositoryRoot, tinyFimModel } from "../support/fixtures";
 
 describe("chat session", () => {
   let server: FakeOpenAiServer;
@@ -19,15 +23,17 @@ describe("chat session", () => {
   let posted: HostToWebview[];
   let model: string;
 
-  const session = () =>
+  let remembered: string | undefined;
+  const session = (chatBackend: Backend = backend) =>
     new ChatSession({
       store,
-      backend: () => backend,
+      backend: () => chatBackend,
       chatModel: () => ({ model, label: model, backendLabel: "OpenAI-compatible server" }),
       systemPrompt: () => "You are terse.",
       maxAnswerTokens: () => 256,
       post: (message) => posted.push(message),
       log: () => undefined,
+      lastConversation: { get: () => remembered, set: (id) => (remembered = id) },
     });
 
   beforeEach(async () => {
@@ -37,6 +43,7 @@ describe("chat session", () => {
     store = new ConversationStore(directory, () => undefined);
     posted = [];
     model = "coder";
+    remembered = undefined;
   });
   afterEach(async () => {
     backend.dispose();
@@ -150,5 +157,83 @@ describe("chat session", () => {
     assert.ok(await chat.open(id));
     assert.equal(chat.current.messages[0].text, "Remember me");
     assert.equal(posted.at(-1)?.type, "conversation");
+  });
+
+  it("answers again once a model is chosen after a first question failed for lack of one", async () => {
+    model = "";
+    const chat = session();
+    chat.send("Hello?", []);
+    await chat.whenIdle();
+    assert.equal(chat.answering, false);
+    model = "coder";
+    assert.ok(chat.send("Hello again?", []));
+    await chat.whenIdle();
+    assert.deepEqual(chat.current.messages.map((message) => message.status), ["complete", "failed", "complete", "complete"]);
+  });
+
+  it("gives a question back (refuses it) while an answer is being written", async () => {
+    server.options.delayMs = 20;
+    const chat = session();
+    assert.ok(chat.send("First", []));
+    assert.equal(chat.send("Second", []), false);
+    await chat.whenIdle();
+    assert.equal(chat.current.messages.filter((message) => message.role === "user").length, 1);
+  });
+
+  it("after a reload, reopens this workspace's last conversation, an unfinished answer marked as interrupted with Retry", async () => {
+    const chat = session();
+    chat.send("Before the reload", []);
+    await chat.whenIdle();
+    const id = chat.current.id;
+    // As the store holds it when VS Code closed in the middle of an answer.
+    const saved = (await store.load(id))!;
+    await store.save({ ...saved, messages: [...saved.messages, { id: "munfinished", role: "assistant", text: "Half an ans", status: "streaming", createdAt: 1 }] });
+
+    const reloaded = session();
+    await reloaded.restoreLast();
+    assert.equal(reloaded.current.id, id);
+    const interrupted = reloaded.current.messages.at(-1)!;
+    assert.equal(interrupted.status, "failed");
+    assert.equal(interrupted.text, "Half an ans");
+    assert.match(interrupted.error ?? "", /Interrupted/);
+    reloaded.regenerate();
+    await reloaded.whenIdle();
+    assert.equal(reloaded.current.messages.at(-1)?.status, "complete");
+
+    remembered = undefined; // another workspace: starts empty, not in this one's conversation
+    const elsewhere = session();
+    await elsewhere.restoreLast();
+    assert.equal(elsewhere.current.messages.length, 0);
+  });
+
+  it("with llama.cpp: counts with the model, and says when the answer was cut at hearth.chat.maxAnswerTokens", async function () {
+    this.timeout(60_000);
+    const client = new LlamaWorkerClient({ workerScript: path.join(repositoryRoot, "dist", "llamaWorker.js"), keepAliveMs: () => 60_000, log: () => undefined });
+    const llama = new LlamaCppBackend(client, () => ({
+      modelsDirectory: path.dirname(tinyFimModel),
+      run: { gpuLayers: 0, contextSize: 512, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto" },
+    }));
+    try {
+      model = path.basename(tinyFimModel);
+      const chat = new ChatSession({
+        store,
+        backend: () => llama,
+        chatModel: () => ({ model, label: model, backendLabel: "llama.cpp" }),
+        systemPrompt: () => "You are terse.",
+        maxAnswerTokens: () => 16,
+        post: (message) => posted.push(message),
+        log: () => undefined,
+      });
+      // Long enough that the prompt might not fit by its length alone: the worker counts it.
+      chat.send(`Summarise: ${"the quick brown fox jumps over the lazy dog ".repeat(25)}`, []);
+      await chat.whenIdle();
+      const answer = chat.current.messages.at(-1)!;
+      assert.equal(answer.status, "complete", answer.error);
+      assert.ok((answer.usage?.completionTokens ?? 0) <= 16);
+      if (answer.usage?.completionTokens === 16) assert.match(answer.note ?? "", /16-token limit of hearth\.chat\.maxAnswerTokens/);
+      assert.ok((answer.usage?.promptTokens ?? 0) > 200, "the prompt was counted by the model's tokenizer");
+    } finally {
+      llama.dispose();
+    }
   });
 });

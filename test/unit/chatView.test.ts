@@ -12,7 +12,7 @@ describe("chat view", () => {
   const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? "";
 
   it("allows nothing by default, only our stylesheet, and only the script that carries the page's nonce", () => {
-    assert.equal(csp, "default-src 'none'; style-src https://webview.example; script-src 'nonce-bm9uY2Uh'");
+    assert.equal(csp, "default-src 'none'; style-src https://webview.example; script-src 'nonce-bm9uY2Uh'; form-action 'none'; base-uri 'none'");
     assert.ok(!csp.includes("unsafe-inline") && !csp.includes("unsafe-eval"));
     const scripts = html.match(/<script[^>]*>/g) ?? [];
     assert.deepEqual(scripts, ['<script nonce="bm9uY2Uh" src="https://webview.example/chat.js">']);

@@ -53,11 +53,22 @@ describe("engine status", () => {
   it("a settings change clears an error state", async () => {
     const down = await closedPortUrl();
     values["openai.baseUrl"] = `${down}/v1`;
+    engine.settingsChanged();
     await failChat();
     values["openai.baseUrl"] = `${openAi.url}/v1`;
     engine.settingsChanged();
     assert.deepEqual(states.at(-1), { kind: "idle", loaded: [] });
     assert.equal(engine.state.kind, "idle");
+  });
+
+  it("a change to a setting the backend does not depend on leaves a true error standing", async () => {
+    const down = await closedPortUrl();
+    values["openai.baseUrl"] = `${down}/v1`;
+    engine.settingsChanged();
+    await failChat();
+    values["chat.systemPrompt"] = "Be brief.";
+    engine.settingsChanged();
+    assert.equal(engine.state.kind, "error");
   });
 
   it("a settings change while nothing failed fires nothing", () => {

@@ -153,6 +153,123 @@ describe("chat webview: markdown", () => {
     });
   });
 
+  describe("a long code block streaming", () => {
+    /** About 12,000 characters of code, as in "rewrite this file". */
+    function longCode(): string {
+      const lines: string[] = [];
+      for (let index = 0; lines.join("\n").length < 12_000; index++) {
+        if (index % 10 === 0) lines.push(`export function handler${index}(input: Input): Output {`);
+        else if (index % 10 === 9) lines.push("}\n");
+        else lines.push(`  const value${index} = compute(input.field${index}, "<b>&amp;</b>"); // \`${index}\` \t tab`);
+      }
+      return lines.join("\n");
+    }
+
+    /** A stream whose lexer calls are recorded. */
+    function watchedStream(): { container: HTMLElement; stream: MarkdownStream; lexed: number[] } {
+      const lexed: number[] = [];
+      const container = document.createElement("div");
+      const stream = new MarkdownStream(container, {
+        lex: (source) => {
+          lexed.push(source.length);
+          return lexMarkdown(source);
+        },
+      });
+      return { container, stream, lexed };
+    }
+
+    const fixedChunks = (text: string, size: number): string[] => Array.from({ length: Math.ceil(text.length / size) }, (_, index) => text.slice(index * size, (index + 1) * size));
+
+    it("streams a 12,000-character fence in 4-character chunks to the one-shot render, lexing only a little per chunk", () => {
+      const code = longCode();
+      const answer = "Here is the file:\n\n```ts\n" + code + "\n```\n";
+      assert.ok(code.length >= 12_000);
+      const { container, stream, lexed } = watchedStream();
+      let codeNode: Element | null = null;
+      let replaced = 0;
+      for (const chunk of fixedChunks(answer, 4)) {
+        stream.append(chunk);
+        const now = container.querySelector(".code-block code");
+        if (now && codeNode && now !== codeNode) replaced++;
+        codeNode = now;
+      }
+      // The fence closed with its last chunk: the block is final (highlighted, with actions) already.
+      assert.equal(container.querySelectorAll(".code-block button").length, 4);
+      stream.finish();
+      assert.equal(container.innerHTML, oneShot(answer));
+      assert.ok(container.querySelector(".hljs-keyword"));
+      // The growing block was appended to, not rendered again chunk after chunk.
+      assert.ok(replaced <= 1, `the code element was replaced ${replaced} times`);
+      // Lexed per chunk: a few short tails, and the whole block once, when it closed.
+      const large = lexed.filter((length) => length > 200);
+      assert.ok(large.length <= 1, `lexed more than 200 characters ${large.length} times`);
+      const total = lexed.reduce((sum, length) => sum + length, 0);
+      assert.ok(total < 2 * answer.length, `lexed ${total} characters in all for ${answer.length}`);
+    });
+
+    it("shows the code so far while the fence is open", () => {
+      const code = longCode();
+      const { container, stream, lexed } = watchedStream();
+      stream.append("```python\n");
+      const text = (): string => container.querySelector(".code-block code")?.textContent ?? "";
+      for (const chunk of fixedChunks(code, 4)) {
+        stream.append(chunk);
+        const shown = text();
+        assert.ok(code.startsWith(shown), "shows a beginning of the code");
+      }
+      assert.equal(lexed.length, 1, "lexed once, when the opening line was complete");
+      assert.ok(code.length - text().length < 80, "all of the code but (at most) the line being received");
+      assert.equal(container.querySelector(".hljs-keyword"), null, "still plain text");
+      assert.equal(container.querySelector(".code-block")?.getAttribute("data-language"), "python");
+      stream.finish();
+      assert.equal(container.innerHTML, oneShot("```python\n" + code));
+    });
+
+    const FENCES = [
+      ["a backtick fence closed, then more text in the same chunk", "Intro.\n\n```js\nconst a = 1;\n\n  indented();\n```\nAfter the block.\n\nMore.\n"],
+      ["a tilde fence with backticks inside", "~~~md\n```ts\nx\n```\n~~~\n\nNext.\n"],
+      ["a four-backtick fence holding a three-backtick one", "````\n```\ninner\n```\n`````  \nafter\n"],
+      ["a closing line that is not one (text after the backticks)", "```\na\n``` not a close\n```\ndone\n"],
+      ["lines of backticks and spaces inside", "```\n``\n   \n ``x\n    ```\nend\n```\n"],
+      ["a fence never closed", "Text.\n\n```rust\nfn main() {\n    println!(\"hi\");\n}\n"],
+      ["a fence closed at the very end, without a line end", "```sh\nls -la\n```"],
+      ["two fences in a row", "```ts\na();\n```\n```py\nb()\n```\n- item\n"],
+      ["an empty fence", "```\n```\n\ntext\n"],
+      ["an indented fence", "  ```ts\n  const x = 1;\n    y();\n  ```\nz\n"],
+      ["a fence in a list item", "1. Do this:\n\n   ```ts\n   x();\n   ```\n2. Then that.\n"],
+    ] as const;
+
+    for (const [name, text] of FENCES) {
+      it(`ends as the one-shot render: ${name}, whatever the chunks`, () => {
+        const expected = oneShot(text);
+        const windows = text.replace(/\n/g, "\r\n");
+        for (const size of [1, 2, 3, 4, 5, 7, 11]) {
+          assert.equal(streamed(fixedChunks(text, size)).innerHTML, expected, `chunks of ${size}`);
+          assert.equal(streamed(fixedChunks(windows, size)).innerHTML, expected, `\\r\\n, chunks of ${size}`);
+        }
+        for (const seed of [1, 9, 77]) assert.equal(streamed(chunksOf(text, seed)).innerHTML, expected, `seed ${seed}`);
+        // Cut everywhere in two: splits every closing fence and every "\r\n".
+        for (let at = 1; at < windows.length; at++) {
+          assert.equal(streamed([windows.slice(0, at), windows.slice(at)]).innerHTML, expected, `cut at ${at}`);
+        }
+      });
+    }
+
+    it("commits a fence once its closing line is complete, before what follows is decided", () => {
+      const { container, stream } = watchedStream();
+      stream.append("```ts\nconst a = 1;\n``");
+      assert.equal(container.querySelector(".code-block code")?.textContent, "const a = 1;", "a line that may close the fence is not shown yet");
+      stream.append("`");
+      assert.equal(container.querySelector(".code-block button"), null, "not closed until the line ends");
+      stream.append("\nAnd then a paragraph that goes on");
+      assert.ok(container.querySelector(".hljs-keyword"), "highlighted");
+      assert.equal(container.querySelectorAll(".code-block button").length, 4);
+      stream.append(" and on.");
+      stream.finish();
+      assert.equal(container.innerHTML, oneShot("```ts\nconst a = 1;\n```\nAnd then a paragraph that goes on and on."));
+    });
+  });
+
   describe("sanitization", () => {
     const FORBIDDEN = new Set(["SCRIPT", "STYLE", "IFRAME", "FRAME", "OBJECT", "EMBED", "FORM", "INPUT", "BUTTON", "TEXTAREA", "SELECT", "META", "LINK", "BASE", "SVG", "MATH", "IMG", "VIDEO", "AUDIO", "SOURCE", "PICTURE"]);
     const LOADING_ATTRIBUTES = new Set(["style", "src", "srcset", "srcdoc", "action", "formaction", "background", "poster", "xlink:href", "http-equiv", "id", "name"]);
