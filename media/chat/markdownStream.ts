@@ -21,12 +21,20 @@ export interface MarkdownStreamOptions {
   readonly lex?: (source: string) => TokensList | Token[];
 }
 
-/** The tail while it is only an open code fence whose draft shows its code as one text node. */
+/**
+ * The tail while it is only an open code fence. Its draft's code is a run of block-level pieces of
+ * about PIECE_LENGTH characters, what arrives appended to the last: a browser lays out again only
+ * the piece that changed, where one long text node would be laid out whole on every chunk.
+ */
 interface OpenFence {
   /** A complete line that closes the fence. */
   readonly closer: RegExp;
-  /** The draft's code: what arrives is appended to it. */
-  readonly code: Text;
+  /** The draft's `<code>`, holding the pieces. */
+  readonly code: Element;
+  /** The last piece's text: what arrives is appended to it. */
+  piece: Text;
+  /** Its length. */
+  pieceLength: number;
   /** The line being received (the text after the tail's last line end). */
   line: string;
   /** How much of `line` the draft shows already. */
@@ -39,6 +47,10 @@ interface OpenFence {
 const FENCE_OPENING = /^(`{3,}|~{3,})[^\n]*\n/;
 /** A line being received that may still become a closing fence: it is shown once it cannot. */
 const MAY_CLOSE_FENCE = /^[ `~]*$/;
+/** A new piece starts at the first line end after this many characters. */
+const PIECE_LENGTH = 1024;
+/** The class of a piece (messages.css makes it a block). */
+const PIECE_CLASS = "code-piece";
 
 /** The line that closes a fence opened by `run` ("```", "~~~~", …): as long or longer, nothing after it but spaces. */
 function fenceCloser(run: string): RegExp {
@@ -144,7 +156,7 @@ export class MarkdownStream {
 
   /**
    * When the tail is only an open fence (its opening line complete), takes over its draft: from
-   * now on the code that arrives is appended to one text node, without lexing or rendering.
+   * now on the code that arrives is appended to it as text, without lexing or rendering.
    */
   private followOpenFence(token: Token): OpenFence | undefined {
     const tail = this.tail;
@@ -152,27 +164,48 @@ export class MarkdownStream {
     if (!opening || token.type !== "code" || token.raw !== tail) return undefined;
     const code = this.tailNodes.map((node) => (isElement(node) ? node.querySelector("pre > code") : null)).find(Boolean);
     if (!code) return undefined;
-    const text = code.ownerDocument.createTextNode("");
-    const fence: OpenFence = { closer: fenceCloser(opening[1]), code: text, line: "", lineShown: 0, newlineHeld: false };
+    const piece = codePiece(code.ownerDocument);
+    const fence: OpenFence = { closer: fenceCloser(opening[1]), code, piece: piece.text, pieceLength: 0, line: "", lineShown: 0, newlineHeld: false };
     // Shows the code so far the way the appends will (the draft as rendered may differ slightly
     // at its end), or leaves it to the renderer if the fence turns out to be closed.
-    if (!this.extendOpenFence(fence, tail.slice(opening[0].length))) return undefined;
-    code.replaceChildren(text);
+    const shown = this.openFenceText(fence, tail.slice(opening[0].length));
+    if (!shown) return undefined;
+    code.replaceChildren(piece.element);
+    this.showInOpenFence(fence, shown);
     return fence;
   }
 
-  /**
-   * Adds text to an open fence's draft: its complete lines, and the line being received unless it
-   * may still become the closing fence. Returns false, changing nothing, if a line closes the fence.
-   */
+  /** Adds text to an open fence's draft; false, changing nothing, if a line of it closes the fence. */
   private extendOpenFence(fence: OpenFence, added: string): boolean {
-    let { line, lineShown, newlineHeld } = fence;
-    let shown = "";
+    const shown = this.openFenceText(fence, added);
+    if (shown) this.showInOpenFence(fence, shown);
+    return shown !== undefined;
+  }
+
+  /**
+   * What `added` adds to an open fence's draft: its complete lines, and the line being received
+   * unless it may still become the closing fence; split where new pieces start. Undefined if a
+   * line closes the fence. Updates the fence's line state (only when the fence stays open).
+   */
+  private openFenceText(fence: OpenFence, added: string): string[] | undefined {
+    let { line, lineShown, newlineHeld, pieceLength } = fence;
+    const pieces = [""];
+    const show = (text: string): void => {
+      if (newlineHeld) {
+        pieces[pieces.length - 1] += "\n";
+        if (++pieceLength >= PIECE_LENGTH) {
+          pieces.push("");
+          pieceLength = 0;
+        }
+      }
+      pieces[pieces.length - 1] += text;
+      pieceLength += text.length;
+    };
     let start = 0;
     for (let end = added.indexOf("\n"); end >= 0; end = added.indexOf("\n", start)) {
       line += added.slice(start, end);
-      if (fence.closer.test(line)) return false;
-      shown += (newlineHeld ? "\n" : "") + line.slice(lineShown);
+      if (fence.closer.test(line)) return undefined;
+      show(line.slice(lineShown));
       newlineHeld = true;
       line = "";
       lineShown = 0;
@@ -180,13 +213,22 @@ export class MarkdownStream {
     }
     line += added.slice(start);
     if (line.length > lineShown && !MAY_CLOSE_FENCE.test(line)) {
-      shown += (newlineHeld ? "\n" : "") + line.slice(lineShown);
+      show(line.slice(lineShown));
       newlineHeld = false;
       lineShown = line.length;
     }
-    Object.assign(fence, { line, lineShown, newlineHeld });
-    if (shown) fence.code.appendData(shown);
-    return true;
+    Object.assign(fence, { line, lineShown, newlineHeld, pieceLength });
+    return pieces;
+  }
+
+  /** Appends to the last piece of the draft, then adds the new pieces after it. */
+  private showInOpenFence(fence: OpenFence, pieces: readonly string[]): void {
+    if (pieces[0]) fence.piece.appendData(pieces[0]);
+    for (const text of pieces.slice(1)) {
+      const piece = codePiece(fence.code.ownerDocument, text);
+      fence.code.append(piece.element);
+      fence.piece = piece.text;
+    }
   }
 
   private replaceTail(fragment: DocumentFragment | null): void {
@@ -194,6 +236,14 @@ export class MarkdownStream {
     this.tailNodes = fragment ? Array.from(fragment.childNodes) : [];
     if (fragment) this.container.append(fragment);
   }
+}
+
+function codePiece(document: Document, text = ""): { readonly element: HTMLElement; readonly text: Text } {
+  const element = document.createElement("span");
+  element.className = PIECE_CLASS;
+  const node = document.createTextNode(text);
+  element.append(node);
+  return { element, text: node };
 }
 
 /** marked reads "\r\n" and "\r" as line ends; normalizing first keeps token lengths equal to ours. */

@@ -80,6 +80,8 @@ describe("chat webview: the view", () => {
       { type: "conversation", conversation: { id: "x", title: "t", messages: [{ id: "m", role: "system", text: "", status: "complete" }] } },
       { type: "answerChunk", conversationId: "c", messageId: "a1" },
       { type: "messageAdded", conversationId: "c", message: { id: "m2", role: "assistant", text: 5, status: "complete" } },
+      { type: "messageAdded", conversationId: "c", message: { id: "m3", role: "assistant", text: "", status: "complete", note: { text: "cut" } } },
+      { type: "prefill", text: 42 },
       { type: "history", conversations: [{ id: "x", title: "t", updatedAt: "yesterday", messageCount: 1 }] },
       { type: "engine", activity: { kind: "loading" } },
       { type: "messageAdded", conversationId: "other", message: { ...answer, id: "elsewhere" } },
@@ -143,6 +145,60 @@ describe("chat webview: the view", () => {
     byLabel("Show Log").click();
     byLabel("Retry").click();
     assert.deepEqual(posted.slice(-2), [{ type: "runCommand", command: "hearth.showLog" }, { type: "regenerate" }]);
+  });
+
+  it("shows how an answer ended under it, keeps Regenerate on the last answer, and says it", () => {
+    const note = "The answer reached the 2,048-token limit (hearth.chat.maxAnswerTokens) and was cut there.";
+    send({ type: "conversation", conversation: { id: "c", title: "", messages: [question, { ...answer, note }, { ...question, id: "q2" }] } });
+    const first = root.querySelector<HTMLElement>('.message[data-id="a1"]')!;
+    assert.equal(first.querySelector(".answer-note")?.textContent, note);
+    assert.equal(first.querySelector(".answer-note")?.getAttribute("role"), "note");
+    assert.ok(first.querySelector('[aria-label="Regenerate"]'), "the last answer, with a note, offers Regenerate");
+    send({ type: "messageAdded", conversationId: "c", message: { id: "a2", role: "assistant", text: "", status: "streaming" } });
+    send({ type: "answerChunk", conversationId: "c", messageId: "a2", text: "```ts\nconst long = " });
+    const second = root.querySelector<HTMLElement>('.message[data-id="a2"]')!;
+    assert.equal(second.querySelector(".answer-note"), null);
+    send({ type: "messageUpdated", conversationId: "c", message: { id: "a2", role: "assistant", text: "```ts\nconst long = 1;", status: "complete", usage: answer.usage, note } });
+    assert.equal(second.querySelector(".answer-note")?.textContent, note);
+    assert.ok(second.querySelector(".message-footer .answer-note + .usage"), "the note comes before the usage line");
+    assert.equal(first.querySelector(".answer-note")?.textContent, note, "an older answer keeps its note");
+    assert.equal(first.querySelector('[aria-label="Regenerate"]'), null);
+    assert.equal(root.querySelectorAll('[aria-label="Regenerate"]').length, 1);
+    second.querySelector<HTMLButtonElement>('[aria-label="Regenerate"]')!.click();
+    assert.deepEqual(posted.at(-1), { type: "regenerate" });
+    assert.match(root.querySelector("#announcer")!.textContent, /cut there\.\s*$/);
+  });
+
+  it("prefill puts a question back into the box and focuses it, even while an answer streams", () => {
+    send({ type: "conversation", conversation: { id: "c", title: "", messages: [question] } });
+    send({ type: "messageAdded", conversationId: "c", message: { id: "a1", role: "assistant", text: "", status: "streaming" } });
+    send({ type: "answerChunk", conversationId: "c", messageId: "a1", text: "Thinking about it" });
+    byLabel("Stop").focus();
+    send({ type: "prefill", text: "And the tests?\nAll of them." });
+    assert.equal(box().value, "And the tests?\nAll of them.");
+    assert.equal(document.activeElement, box());
+    assert.equal(box().selectionStart, box().value.length, "the caret at the end");
+    assert.deepEqual(saved, { draft: "And the tests?\nAll of them." });
+    assert.ok(byLabel("Stop"), "the answer still streams");
+    key(box(), "Enter");
+    assert.deepEqual(posted, [], "not sent while the answer streams");
+    assert.equal(box().value, "And the tests?\nAll of them.");
+    send({ type: "messageUpdated", conversationId: "c", message: { id: "a1", role: "assistant", text: "Thinking about it", status: "complete" } });
+    assert.equal(box().value, "And the tests?\nAll of them.", "kept when the answer ends");
+    assert.equal(byLabel("Send").disabled, false);
+    key(box(), "Enter");
+    assert.deepEqual(posted, [{ type: "send", text: "And the tests?\nAll of them." }]);
+  });
+
+  it("prefill leaves edit mode: the text given back is a new question", () => {
+    send({ type: "conversation", conversation: { id: "c", title: "", messages: [question, answer] } });
+    key(box(), "ArrowUp");
+    assert.ok(root.querySelector(".composer.editing"));
+    send({ type: "prefill", text: "Explain this" });
+    assert.equal(root.querySelector(".composer.editing"), null);
+    assert.deepEqual(saved, { draft: "Explain this" });
+    key(box(), "Enter");
+    assert.deepEqual(posted, [{ type: "send", text: "Explain this" }]);
   });
 
   it("sends with Enter, not Shift+Enter, and keeps the draft in the webview state", () => {

@@ -190,7 +190,8 @@ describe("chat webview: markdown", () => {
       for (const chunk of fixedChunks(answer, 4)) {
         stream.append(chunk);
         const now = container.querySelector(".code-block code");
-        if (now && codeNode && now !== codeNode) replaced++;
+        const draft = !now?.closest(".code-block")?.querySelector("button");
+        if (now && codeNode && now !== codeNode && draft) replaced++;
         codeNode = now;
       }
       // The fence closed with its last chunk: the block is final (highlighted, with actions) already.
@@ -198,8 +199,9 @@ describe("chat webview: markdown", () => {
       stream.finish();
       assert.equal(container.innerHTML, oneShot(answer));
       assert.ok(container.querySelector(".hljs-keyword"));
-      // The growing block was appended to, not rendered again chunk after chunk.
-      assert.ok(replaced <= 1, `the code element was replaced ${replaced} times`);
+      // The growing block was appended to, not rendered again chunk after chunk (its draft is made
+      // again only until its opening line is complete).
+      assert.ok(replaced <= 1, `the draft code element was replaced ${replaced} times`);
       // Lexed per chunk: a few short tails, and the whole block once, when it closed.
       const large = lexed.filter((length) => length > 200);
       assert.ok(large.length <= 1, `lexed more than 200 characters ${large.length} times`);
@@ -218,6 +220,9 @@ describe("chat webview: markdown", () => {
         assert.ok(code.startsWith(shown), "shows a beginning of the code");
       }
       assert.equal(lexed.length, 1, "lexed once, when the opening line was complete");
+      const pieces = Array.from(container.querySelectorAll(".code-block code > .code-piece"));
+      assert.ok(pieces.length >= 10, `the draft is in pieces (${pieces.length}), the last one growing`);
+      assert.ok(pieces.every((piece) => (piece.textContent ?? "").length < 1200));
       assert.ok(code.length - text().length < 80, "all of the code but (at most) the line being received");
       assert.equal(container.querySelector(".hljs-keyword"), null, "still plain text");
       assert.equal(container.querySelector(".code-block")?.getAttribute("data-language"), "python");
