@@ -134,7 +134,7 @@ describe("Hearth chat in VS Code", function () {
     await page.reload();
     await page.locator(".monaco-workbench .activitybar").waitFor({ timeout: 60_000 });
     await openChat();
-    await chat().locator(".message.user", { hasText: "Show me a sum function in TypeScript" }).waitFor({ timeout: 30_000 });
+    await chat().locator(".message.user", { hasText: "Show me a sum function in TypeScript" }).first().waitFor({ timeout: 30_000 });
     await chat().locator(".message.assistant .usage").first().waitFor();
     // The answer cut by the reload is kept, and no longer shown as being written: the chat goes on.
     const cut = lastAnswer();
@@ -160,7 +160,7 @@ describe("Hearth chat in VS Code", function () {
     await rows.nth(1).waitFor({ timeout: 15_000 });
     await page.screenshot({ path: path.join(screenshots, "chat-history.png") });
     await rows.first().click();
-    await chat().locator(".message.user", { hasText: "Show me a sum function in TypeScript" }).waitFor();
+    await chat().locator(".message.user", { hasText: "Show me a sum function in TypeScript" }).first().waitFor();
   });
 
   it("renders hostile model output inert: nothing runs, nothing loads, nothing navigates", async () => {
@@ -191,11 +191,15 @@ describe("Hearth chat in VS Code", function () {
   async function fillSimpleFileDialog(file: string): Promise<void> {
     const input = page.locator(".quick-input-widget input");
     await input.waitFor();
-    // The dialog fills in its starting folder a moment after it opens; typing before that is lost.
-    await page.waitForFunction(() => document.querySelector<HTMLInputElement>(".quick-input-widget input")?.value.startsWith("/"));
-    await input.fill(file);
+    // The dialog fills in its starting folder (and file name) a moment after it opens, which can
+    // land on top of what was typed: type until the path stays as typed.
+    const value = () => input.inputValue();
+    for (let attempt = 0; attempt < 10 && (await value()) !== file; attempt++) {
+      await input.fill(file);
+      await page.waitForTimeout(300);
+    }
+    assert.equal(await value(), file);
     await page.keyboard.press("Enter");
-    // Saving over nothing needs no confirmation; an "OK" button appears on some versions.
     await input.waitFor({ state: "hidden", timeout: 10_000 });
   }
 });
