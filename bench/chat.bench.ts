@@ -21,6 +21,7 @@ import type { LlamaRunSettings } from "../src/engine/llamaCpp/workerProtocol";
 import type { HostToWebview, WebviewToHost } from "../src/shared/chatProtocol";
 import { launchBrowser } from "../test/support/browser";
 import { repositoryRoot, tinyFimModel } from "../test/support/fixtures";
+import { printTable, writeFigures } from "./report";
 import { longAnswer, splitIntoTokens } from "./longAnswer";
 
 const ROUNDS = 21;
@@ -193,13 +194,8 @@ async function main(): Promise<void> {
     ["code blocks rendered", "", String(codeBlocksShown), "", "20"],
     ["harness bridge round trip (Playwright)", "", `${bridgeMs.toFixed(1)} ms`, "in the overhead above", "info"],
   ];
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  console.log(`Chat benchmark: ${modelName}, ${run.threads} thread, ${ROUNDS} rounds of up to ${MAX_TOKENS} tokens; webview in Chromium`);
-  for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column])).join("  "));
-  if (values.json) {
-    await fs.writeFile(values.json, `${JSON.stringify(figures, null, 2)}\n`);
-    console.log(`wrote ${values.json}`);
-  }
+  printTable(`Chat benchmark: ${modelName}, ${run.threads} thread, ${ROUNDS} rounds of up to ${MAX_TOKENS} tokens; webview in Chromium`, rows);
+  await writeFigures(values.json, figures);
 }
 
 main().catch((error: unknown) => {

@@ -13,6 +13,7 @@ import { LlamaCppBackend } from "../src/engine/llamaCpp/llamaCppBackend";
 import { LlamaWorkerClient } from "../src/engine/llamaCpp/llamaWorkerClient";
 import type { LlamaRunSettings } from "../src/engine/llamaCpp/workerProtocol";
 import { repositoryRoot, tinyFimModel } from "../test/support/fixtures";
+import { printTable, writeFigures } from "./report";
 
 const ROUNDS = 7;
 const MAX_TOKENS = 256;
@@ -114,13 +115,8 @@ async function main(): Promise<void> {
     ["prompt reused from cache", "", `${second.usage.reusedPromptTokens}/${second.usage.promptTokens}`, `share ${figures.reused_prompt_share.toFixed(3)}`, "≥ 0.95"],
     ["  (next turn after a generated answer)", "", `${afterAnswer.usage.reusedPromptTokens}/${afterAnswer.usage.promptTokens}`, `share ${(afterAnswer.usage.reusedPromptTokens / afterAnswer.usage.promptTokens).toFixed(3)}`, "info"],
   ];
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  console.log(`Engine benchmark: ${path.basename(tinyFimModel)}, ${run.threads} thread, ${ROUNDS} interleaved rounds of ${MAX_TOKENS} tokens`);
-  for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column])).join("  "));
-  if (values.json) {
-    await fs.writeFile(values.json, `${JSON.stringify(figures, null, 2)}\n`);
-    console.log(`wrote ${values.json}`);
-  }
+  printTable(`Engine benchmark: ${path.basename(tinyFimModel)}, ${run.threads} thread, ${ROUNDS} interleaved rounds of ${MAX_TOKENS} tokens`, rows);
+  await writeFigures(values.json, figures);
 }
 
 main().catch((error: unknown) => {

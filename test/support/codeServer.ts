@@ -6,6 +6,17 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { testTools } from "./testTools";
 
+/** User settings that keep a test workbench quiet: no welcome page, tips, updates, telemetry or built-in chat. */
+export const QUIET_WORKBENCH: Readonly<Record<string, unknown>> = {
+  "workbench.startupEditor": "none",
+  "workbench.tips.enabled": false,
+  "extensions.autoCheckUpdates": false,
+  "extensions.autoUpdate": false,
+  "telemetry.telemetryLevel": "off",
+  "chat.disableAIFeatures": true,
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
+};
+
 export interface CodeServerOptions {
   /** Scratch folder: HOME, TMPDIR, user data and extensions live under it. */
   readonly scratch: string;

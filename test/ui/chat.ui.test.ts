@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Browser, FrameLocator, Page, Request } from "playwright-core";
 import { launchBrowser } from "../support/browser";
-import { installExtension, startCodeServer, type CodeServer } from "../support/codeServer";
+import { installExtension, QUIET_WORKBENCH, startCodeServer, type CodeServer } from "../support/codeServer";
 import { startFakeOpenAiServer, type FakeOpenAiServer } from "../support/fakeOpenAiServer";
 import { fixturesDirectory, repositoryRoot } from "../support/fixtures";
 import { startLoopbackServer, type LoopbackServer } from "../support/loopbackServer";
@@ -43,13 +43,7 @@ describe("Hearth chat in VS Code", function () {
       userSettings: {
         "hearth.backend": "openai",
         "hearth.models.chat": "coder",
-        "workbench.startupEditor": "none",
-        "workbench.tips.enabled": false,
-        "extensions.autoCheckUpdates": false,
-        "extensions.autoUpdate": false,
-        "telemetry.telemetryLevel": "off",
-        "chat.disableAIFeatures": true,
-        "workbench.secondarySideBar.defaultVisibility": "hidden",
+        ...QUIET_WORKBENCH,
         "files.simpleDialog.enable": true,
       },
     });

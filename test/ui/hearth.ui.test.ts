@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import type { Browser, FrameLocator, Page } from "playwright-core";
 import { launchBrowser } from "../support/browser";
-import { installExtension, startCodeServer, type CodeServer } from "../support/codeServer";
+import { installExtension, QUIET_WORKBENCH, startCodeServer, type CodeServer } from "../support/codeServer";
 import { fixturesDirectory, repositoryRoot, tinyFimModel, tinyModel } from "../support/fixtures";
 import { packagedVsix } from "./vsix";
 
@@ -37,13 +37,7 @@ describe("Hearth in VS Code, installed from its VSIX", function () {
       machineSettings: { "hearth.modelsDirectory": models },
       userSettings: {
         "hearth.models.chat": path.basename(tinyFimModel),
-        "workbench.startupEditor": "none",
-        "workbench.tips.enabled": false,
-        "extensions.autoCheckUpdates": false,
-        "extensions.autoUpdate": false,
-        "telemetry.telemetryLevel": "off",
-        "chat.disableAIFeatures": true,
-        "workbench.secondarySideBar.defaultVisibility": "hidden",
+        ...QUIET_WORKBENCH,
         "hearth.llamaCpp.threads": 1,
       },
     });

@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ChatSession } from "../../src/chat/chatSession";
+import { ChatSession, type ChatSessionOptions } from "../../src/chat/chatSession";
 import { ConversationStore } from "../../src/chat/conversationStore";
 import type { Backend } from "../../src/engine/backend";
 import { LlamaCppBackend } from "../../src/engine/llamaCpp/llamaCppBackend";
@@ -24,7 +24,7 @@ describe("chat session", () => {
   let model: string;
 
   let remembered: string | undefined;
-  const session = (chatBackend: Backend = backend) =>
+  const session = (chatBackend: Backend = backend, overrides: Partial<ChatSessionOptions> = {}) =>
     new ChatSession({
       store,
       backend: () => chatBackend,
@@ -34,6 +34,7 @@ describe("chat session", () => {
       post: (message) => posted.push(message),
       log: () => undefined,
       lastConversation: { get: () => remembered, set: (id) => (remembered = id) },
+      ...overrides,
     });
 
   beforeEach(async () => {
@@ -215,15 +216,7 @@ describe("chat session", () => {
     }));
     try {
       model = path.basename(tinyFimModel);
-      const chat = new ChatSession({
-        store,
-        backend: () => llama,
-        chatModel: () => ({ model, label: model, backendLabel: "llama.cpp" }),
-        systemPrompt: () => "You are terse.",
-        maxAnswerTokens: () => 16,
-        post: (message) => posted.push(message),
-        log: () => undefined,
-      });
+      const chat = session(llama, { chatModel: () => ({ model, label: model, backendLabel: "llama.cpp" }), maxAnswerTokens: () => 16 });
       // Long enough that the prompt might not fit by its length alone: the worker counts it.
       chat.send(`Summarise: ${"the quick brown fox jumps over the lazy dog ".repeat(25)}`, []);
       await chat.whenIdle();

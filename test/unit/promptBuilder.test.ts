@@ -1,7 +1,6 @@
 // The prompt builder with a deterministic counter (one token per 4 characters, rounded up), and
 // once with the tiny model's real tokenizer through node-llama-cpp.
 import * as assert from "node:assert/strict";
-import type * as NodeLlamaCpp from "node-llama-cpp" with { "resolution-mode": "import" };
 import type { StoredContext, StoredMessage } from "../../src/chat/conversation";
 import {
   buildPrompt,
@@ -14,6 +13,8 @@ import {
 } from "../../src/chat/promptBuilder";
 import type { TokenCounter } from "../../src/chat/tokenCounting";
 import { tinyModel } from "../support/fixtures";
+import { useModelInProcess } from "../support/modelInProcess";
+import type * as NodeLlamaCpp from "node-llama-cpp" with { "resolution-mode": "import" };
 
 const tokens = (text: string): number => Math.ceil(text.length / 4);
 
@@ -208,26 +209,15 @@ describe("prompt builder", () => {
 
   describe("with the tiny model's real tokenizer", function () {
     this.timeout(60_000);
-    let nodeLlamaCpp: typeof NodeLlamaCpp;
-    let llama: NodeLlamaCpp.Llama;
-    let model: NodeLlamaCpp.LlamaModel;
-
-    before(async () => {
-      nodeLlamaCpp = await import("node-llama-cpp");
-      llama = await nodeLlamaCpp.getLlama({ gpu: false, build: "never", maxThreads: 1, logLevel: nodeLlamaCpp.LlamaLogLevel.error });
-      model = await llama.loadModel({ modelPath: tinyModel, gpuLayers: 0 });
-    });
-    after(async () => {
-      await model?.dispose();
-      await llama?.dispose();
-    });
+    const inProcess = useModelInProcess(tinyModel);
+    const model = () => inProcess.model;
 
     it("keeps the whole templated prompt within the window", async () => {
       let calls = 0;
       const counter: TokenCounter = {
         count: (texts) => {
           calls++;
-          return Promise.resolve(texts.map((text) => model.tokenize(text).length));
+          return Promise.resolve(texts.map((text) => model().tokenize(text).length));
         },
       };
       const source = lines(120).replace(/0{20}/g, "fetch(`/api/${id}`).then((r) => r.json())");
@@ -249,8 +239,8 @@ describe("prompt builder", () => {
           message.role === "assistant" ? { type: "model", response: [message.content] } : { type: message.role, text: message.content },
         );
         chatHistory.push({ type: "model", response: [] });
-        const wrapper = nodeLlamaCpp.resolveChatWrapper(model);
-        const real = wrapper.generateContextState({ chatHistory }).contextText.tokenize(model.tokenizer).length;
+        const wrapper = inProcess.library.resolveChatWrapper(model());
+        const real = wrapper.generateContextState({ chatHistory }).contextText.tokenize(model().tokenizer).length;
         assert.ok(real <= contextWindow - reservedForAnswer, `${contextWindow}: ${real} tokens`);
         assert.ok(real <= built.promptTokens, `${contextWindow}: counted ${built.promptTokens}, really ${real}`);
         assert.ok(real > built.promptTokens * 0.8, `${contextWindow}: counted ${built.promptTokens}, really ${real}: too cautious`);

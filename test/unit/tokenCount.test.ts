@@ -2,13 +2,13 @@
 // process (dist/llamaWorker.js) and the tiny model, checked against node-llama-cpp used directly.
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import type * as NodeLlamaCpp from "node-llama-cpp" with { "resolution-mode": "import" };
 import type { BackendState, Usage } from "../../src/engine/backend";
 import { LlamaCppBackend } from "../../src/engine/llamaCpp/llamaCppBackend";
 import { LlamaWorkerClient } from "../../src/engine/llamaCpp/llamaWorkerClient";
 import type { LlamaRunSettings } from "../../src/engine/llamaCpp/workerProtocol";
 import { backendFailure } from "../support/backendAssertions";
 import { fixturesDirectory, repositoryRoot, tinyModel } from "../support/fixtures";
+import { useModelInProcess } from "../support/modelInProcess";
 
 const TINY = "llama-2-tiny-random.gguf";
 const CONTEXT_SIZE = 512;
@@ -40,28 +40,17 @@ const TEXTS = [
 
 describe("llama.cpp token counting and context window (worker process)", function () {
   this.timeout(60_000);
-  let nodeLlamaCpp: typeof NodeLlamaCpp;
-  let llama: NodeLlamaCpp.Llama;
-  let model: NodeLlamaCpp.LlamaModel;
-
-  before(async () => {
-    nodeLlamaCpp = await import("node-llama-cpp");
-    llama = await nodeLlamaCpp.getLlama({ gpu: false, build: "never", maxThreads: 1, logLevel: nodeLlamaCpp.LlamaLogLevel.error });
-    model = await llama.loadModel({ modelPath: tinyModel, gpuLayers: 0 });
-  });
-  after(async () => {
-    await model?.dispose();
-    await llama?.dispose();
-  });
+  const inProcess = useModelInProcess(tinyModel);
+  const model = () => inProcess.model;
 
   it("counts many texts in one request, each as the model's tokenizer does (no BOS), without generating", async () => {
     const { backend, states, usages, sent } = makeBackend();
     try {
       const counts = await backend.countTokens(TINY, TEXTS);
-      assert.deepEqual(counts, TEXTS.map((text) => model.tokenize(text).length));
+      assert.deepEqual(counts, TEXTS.map((text) => model().tokenize(text).length));
       assert.equal(counts[1], 0, "an empty string counts 0");
       assert.ok(counts[6] > 1000, "the long text is counted whole");
-      assert.notEqual(model.tokenize(TEXTS[0])[0], model.tokens.bos, "no BOS is counted");
+      assert.notEqual(model().tokenize(TEXTS[0])[0], model().tokens.bos, "no BOS is counted");
       assert.deepEqual(sent, ["tokenize"], "one request to the worker, which loaded the model for it");
       assert.deepEqual(usages, [], "counting is not a generation: no usage event");
       assert.ok(!states.some((state) => state.kind === "generating"), `states: ${states.map((state) => state.kind).join(", ")}`);
@@ -107,7 +96,7 @@ describe("llama.cpp token counting and context window (worker process)", functio
       controller.abort();
       assert.equal((await backendFailure(counting)).code, "cancelled");
       assert.equal(backend.state.kind, "idle", "a cancelled count is no error");
-      assert.deepEqual(await backend.countTokens(TINY, ["still works"]), [model.tokenize("still works").length]);
+      assert.deepEqual(await backend.countTokens(TINY, ["still works"]), [model().tokenize("still works").length]);
     } finally {
       backend.dispose();
     }
@@ -126,10 +115,10 @@ describe("llama.cpp token counting and context window (worker process)", functio
   });
 
   it("node-llama-cpp's contextSize is per sequence: each of a 2-sequence context holds contextSize - 1 tokens at once", async () => {
-    const context = await model.createContext({ contextSize: CONTEXT_SIZE, sequences: 2, threads: 1 });
+    const context = await model().createContext({ contextSize: CONTEXT_SIZE, sequences: 2, threads: 1 });
     try {
       assert.equal(context.contextSize, CONTEXT_SIZE);
-      const tokens = model.tokenize("the quick brown fox jumps over the lazy dog ".repeat(100)).slice(0, CONTEXT_SIZE - 1);
+      const tokens = model().tokenize("the quick brown fox jumps over the lazy dog ".repeat(100)).slice(0, CONTEXT_SIZE - 1);
       assert.equal(tokens.length, CONTEXT_SIZE - 1);
       const [chat, completion] = [context.getSequence(), context.getSequence()];
       await chat.evaluateWithoutGeneratingNewTokens(tokens);

@@ -83,6 +83,19 @@ function streamed(chunks: readonly string[], options: { finish?: boolean } = {})
   return container;
 }
 
+/** A stream whose lexer calls are recorded. */
+function watchedStream(): { container: HTMLElement; stream: MarkdownStream; lexed: number[] } {
+  const lexed: number[] = [];
+  const container = document.createElement("div");
+  const stream = new MarkdownStream(container, {
+    lex: (source) => {
+      lexed.push(source.length);
+      return lexMarkdown(source);
+    },
+  });
+  return { container, stream, lexed };
+}
+
 describe("chat webview: markdown", () => {
   before(async () => {
     installDom();
@@ -133,14 +146,7 @@ describe("chat webview: markdown", () => {
         else blocks.push(`Paragraph ${index} explains the step above in some detail, with \`code\` and **bold** words.`);
       }
       const answer = blocks.join("\n\n") + "\n";
-      const lexed: number[] = [];
-      const container = document.createElement("div");
-      const stream = new MarkdownStream(container, {
-        lex: (source) => {
-          lexed.push(source.length);
-          return lexMarkdown(source);
-        },
-      });
+      const { container, stream, lexed } = watchedStream();
       for (const chunk of chunksOf(answer, 5, 12)) stream.append(chunk);
       const longestBlock = Math.max(...blocks.map((block) => block.length));
       assert.ok(answer.length > 3000);
@@ -165,18 +171,6 @@ describe("chat webview: markdown", () => {
       return lines.join("\n");
     }
 
-    /** A stream whose lexer calls are recorded. */
-    function watchedStream(): { container: HTMLElement; stream: MarkdownStream; lexed: number[] } {
-      const lexed: number[] = [];
-      const container = document.createElement("div");
-      const stream = new MarkdownStream(container, {
-        lex: (source) => {
-          lexed.push(source.length);
-          return lexMarkdown(source);
-        },
-      });
-      return { container, stream, lexed };
-    }
 
     const fixedChunks = (text: string, size: number): string[] => Array.from({ length: Math.ceil(text.length / size) }, (_, index) => text.slice(index * size, (index + 1) * size));
 

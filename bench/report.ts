@@ -1,0 +1,14 @@
+// How every benchmark reports: a table on stdout, and with --json FILE the figures an issue names.
+import { promises as fs } from "node:fs";
+
+export function printTable(title: string, rows: readonly (readonly string[])[]): void {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  console.log(title);
+  for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column])).join("  "));
+}
+
+export async function writeFigures(file: string | undefined, figures: Record<string, number>): Promise<void> {
+  if (!file) return;
+  await fs.writeFile(file, `${JSON.stringify(figures, null, 2)}\n`);
+  console.log(`wrote ${file}`);
+}
