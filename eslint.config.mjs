@@ -1,5 +1,6 @@
 // Lint with teeth: typescript-eslint's type-aware rules, no `any`, and runtime boundaries:
-// webview code and the shared protocol never import `vscode` or Node; unit tests never import `vscode`.
+// webview code and the shared protocol never import `vscode` or Node; unit tests never import `vscode`;
+// the engine and the model store are plain Node and import no feature (layers point one way).
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
@@ -7,6 +8,12 @@ const noVscode = { name: "vscode", message: "This code runs outside VS Code's ex
 const nodeBuiltins = ["node:*", "fs", "path", "os", "child_process", "crypto", "http", "net"].map((name) => ({
   group: [name],
   message: "Webview and shared code runs in a browser: no Node APIs.",
+}));
+
+/** Folders of features and VS Code UI: what the plain-Node layers below them must not import. */
+const aboveThePlainLayers = ["models", "chat", "completion", "languageModels", "workspace", "shared", "ui", "extension"].map((folder) => ({
+  group: [`**/${folder}`, `**/${folder}/**`],
+  message: "The engine and the model store are plain Node and know no feature or UI: move what both need into src/modelStore or src/engine.",
 }));
 
 export default tseslint.config(
@@ -27,6 +34,19 @@ export default tseslint.config(
   {
     files: ["media/**/*.ts", "src/shared/**/*.ts"],
     rules: { "no-restricted-imports": ["error", { paths: [noVscode], patterns: nodeBuiltins }] },
+  },
+  {
+    files: ["src/engine/**/*.ts", "src/modelStore/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: [noVscode], patterns: aboveThePlainLayers }] },
+  },
+  {
+    files: ["src/modelStore/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { paths: [noVscode], patterns: [...aboveThePlainLayers, { group: ["**/engine", "**/engine/**"], message: "The engine may use the model store, not the other way round." }] },
+      ],
+    },
   },
   {
     files: ["test/unit/**/*.ts", "test/ui/**/*.ts", "test/support/**/*.ts", "bench/**/*.ts"],

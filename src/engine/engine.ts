@@ -12,8 +12,8 @@ import type { LlamaRunSettings } from "./llamaCpp/workerProtocol";
 import { OllamaBackend } from "./ollama/ollamaBackend";
 import { OpenAiBackend } from "./openai/openAiBackend";
 import { resolveOllamaHost } from "./serverAddress";
-import { resolveModelPath } from "../models/modelFiles";
-import { MODEL_ROLES } from "../models/modelRoles";
+import { resolveModelPath } from "../modelStore/modelFiles";
+import { MODEL_ROLES } from "../modelStore/modelRoles";
 
 export interface EngineOptions {
   readonly settings: () => HearthSettings;

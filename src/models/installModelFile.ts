@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { checkModelFile, errorCode, formatBytes } from "./modelFiles";
+import { checkModelFile, errorCode, formatBytes } from "../modelStore/modelFiles";
 
 export class InstallError extends Error {}
 

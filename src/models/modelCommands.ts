@@ -8,10 +8,10 @@ import type { SettingsService } from "../config/settingsService";
 import type { SettingKey } from "../config/settings";
 import type { ModelInfo } from "../engine/backend";
 import type { Engine } from "../engine/engine";
-import { showBackendError } from "../engine/engineCommands";
-import { formatBytes, modelSettingValue, type ModelFile } from "./modelFiles";
+import { showBackendError } from "../ui/engineCommands";
+import { formatBytes, modelSettingValue, type ModelFile } from "../modelStore/modelFiles";
 import type { ModelsFolder } from "./modelsFolder";
-import { rolesUsingFile, type ModelRole } from "./modelRoles";
+import { rolesUsingFile, type ModelRole } from "../modelStore/modelRoles";
 import type { ModelTreeNode } from "./modelsTreeProvider";
 import { installModelFile } from "./installModelFile";
 

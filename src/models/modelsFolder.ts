@@ -3,7 +3,7 @@
 // when a view first lists or shows the folder, so nothing watches the disk at activation.
 import * as vscode from "vscode";
 import type { SettingsService } from "../config/settingsService";
-import { listModelFiles, resolveModelsDirectory, type ModelFile } from "./modelFiles";
+import { listModelFiles, resolveModelsDirectory, type ModelFile } from "../modelStore/modelFiles";
 
 export class ModelsFolder implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();

@@ -2,9 +2,9 @@
 // completion, embedding) each is selected for. The empty state is package.json's viewsWelcome.
 import * as vscode from "vscode";
 import type { SettingsService } from "../config/settingsService";
-import { formatBytes, type ModelFile } from "./modelFiles";
+import { formatBytes, type ModelFile } from "../modelStore/modelFiles";
 import type { ModelsFolder } from "./modelsFolder";
-import { rolesUsingFile, type ModelRole } from "./modelRoles";
+import { rolesUsingFile, type ModelRole } from "../modelStore/modelRoles";
 
 export interface ModelTreeNode {
   readonly kind: "modelFile";

@@ -9,7 +9,7 @@ import {
   modelSettingValue,
   resolveModelPath,
   resolveModelsDirectory,
-} from "../../src/models/modelFiles";
+} from "../../src/modelStore/modelFiles";
 import { tinyModel } from "../support/fixtures";
 import { temporaryDirectory } from "../support/temporaryDirectory";
 

@@ -1,6 +1,6 @@
 // The llama.cpp backend: GGUF files from the models folder, run in the worker process.
 import type { BackendKind } from "../../config/settings";
-import { listModelFiles, resolveModelPath } from "../../models/modelFiles";
+import { listModelFiles, resolveModelPath } from "../../modelStore/modelFiles";
 import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelInfo } from "../backend";
 import { BackendError } from "../backendError";
 import { BackendActivity } from "../backendActivity";

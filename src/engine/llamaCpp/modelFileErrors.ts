@@ -2,7 +2,7 @@
 // and says what to do. Used inside the worker, before and around node-llama-cpp's loadModel.
 import { promises as fs } from "node:fs";
 import { BackendError } from "../backendError";
-import { checkModelFile, formatBytes } from "../../models/modelFiles";
+import { checkModelFile, formatBytes } from "../../modelStore/modelFiles";
 
 /** Fails early, with a clear message, for a missing, unreadable or non-GGUF file. */
 export async function assertModelFileUsable(modelPath: string): Promise<void> {

@@ -6,10 +6,10 @@ import * as path from "node:path";
 import type { HearthSettings } from "../config/settings";
 import { describeGpuLayers } from "../config/settings";
 import type { ChatAction, ChatStatus } from "../shared/chatProtocol";
-import { checkModelFile, formatBytes, resolveModelPath } from "../models/modelFiles";
-import type { ModelInfo } from "./backend";
-import { BackendError, isAbortError } from "./backendError";
-import { isLoopbackUrl, resolveOllamaHost } from "./serverAddress";
+import { checkModelFile, formatBytes, resolveModelPath } from "../modelStore/modelFiles";
+import type { ModelInfo } from "../engine/backend";
+import { BackendError, isAbortError } from "../engine/backendError";
+import { isLoopbackUrl, resolveOllamaHost } from "../engine/serverAddress";
 
 export interface ReadinessContext {
   readonly modelsDirectory: string;

@@ -3,8 +3,8 @@
 import * as vscode from "vscode";
 import type { SettingsService } from "../config/settingsService";
 import { BACKEND_KINDS, BACKEND_LABELS } from "../config/settings";
-import { BackendError } from "./backendError";
-import type { Engine } from "./engine";
+import { BackendError } from "../engine/backendError";
+import type { Engine } from "../engine/engine";
 
 export const OPENAI_API_KEY_SECRET = "hearth.openai.apiKey";
 

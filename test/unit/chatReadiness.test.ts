@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { describeReadiness, type ReadinessContext } from "../../src/engine/backendReadiness";
+import { describeReadiness, type ReadinessContext } from "../../src/chat/chatReadiness";
 import { BackendError } from "../../src/engine/backendError";
 import { Engine } from "../../src/engine/engine";
 import { readSettings, type SettingKey } from "../../src/config/settings";

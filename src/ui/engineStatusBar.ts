@@ -4,9 +4,9 @@
 import * as vscode from "vscode";
 import { BACKEND_LABELS } from "../config/settings";
 import type { SettingsService } from "../config/settingsService";
-import type { BackendState, Usage } from "./backend";
-import { modelLabel, type Engine } from "./engine";
-import { isLoopbackUrl, resolveOllamaHost } from "./serverAddress";
+import type { BackendState, Usage } from "../engine/backend";
+import { modelLabel, type Engine } from "../engine/engine";
+import { isLoopbackUrl, resolveOllamaHost } from "../engine/serverAddress";
 
 
 export class EngineStatusBar implements vscode.Disposable {
