@@ -33,7 +33,6 @@ const SAVE_INTERVAL_MS = 1000;
 
 interface Running {
   readonly conversationId: string;
-  readonly messageId: string;
   readonly controller: AbortController;
   readonly done: Promise<void>;
 }
@@ -118,19 +117,23 @@ export class ChatSession {
    * Shows the conversation this workspace showed last, if nothing was asked yet in this window:
    * after a reload the chat is where the user left it. (Per workspace, so two windows do not
    * write to one conversation.) A corrupt file is set aside by the store, and the user told.
+   * True when it showed one (and posted it to the view).
    */
-  async restoreLast(): Promise<void> {
-    if (this.restored) return;
+  async restoreLast(): Promise<boolean> {
+    if (this.restored) return false;
     this.restored = true;
     const id = this.options.lastConversation?.get();
-    if (!id || this.conversation.messages.length || this.running) return;
+    if (!id || this.conversation.messages.length || this.running) return false;
     try {
       const loaded = await this.options.store.load(id);
       // Something may have been asked meanwhile: that wins.
-      if (loaded && !this.conversation.messages.length && !this.running) this.display(loaded);
+      if (!loaded || this.conversation.messages.length || this.running) return false;
+      this.display(loaded);
+      return true;
     } catch (error) {
       this.options.log("warn", (error as Error).message);
       this.options.notify?.((error as Error).message);
+      return false;
     }
   }
 
@@ -217,7 +220,7 @@ export class ChatSession {
     const controller = new AbortController();
     // Marked as running before any work starts, so even a failure on the spot ends it properly.
     let finished!: () => void;
-    const running: Running = { conversationId, messageId: message.id, controller, done: new Promise<void>((resolve) => (finished = resolve)) };
+    const running: Running = { conversationId, controller, done: new Promise<void>((resolve) => (finished = resolve)) };
     this.running = running;
     const change = (next: StoredMessage) => {
       message = next;
@@ -226,6 +229,7 @@ export class ChatSession {
     let lastSave = this.now();
     const { model, label, backendLabel } = this.options.chatModel();
     const backend = this.options.backend();
+    const counter = this.tokenCounter(backend, model);
     void writeAnswer({
       backend,
       model,
@@ -234,7 +238,7 @@ export class ChatSession {
       history,
       systemPrompt: this.options.systemPrompt(),
       maxAnswerTokens: this.options.maxAnswerTokens(),
-      counter: this.tokenCounter(backend, model),
+      counter,
       signal: controller.signal,
       onPrompt: (leftOut) => leftOut && change({ ...message, leftOut }),
       // The question is saved once the request is on its way, so the disk never delays the first token.
@@ -249,7 +253,10 @@ export class ChatSession {
       },
     })
       .then(async (written) => {
-        if (written.promptCharacters && written.reportedPromptTokens) this.calibrate(backend, written.promptCharacters, written.reportedPromptTokens);
+        // An estimate learns from what the server counted; the model's own tokenizer needs no lesson.
+        if (counter instanceof EstimatingTokenCounter && written.promptCharacters && written.reportedPromptTokens) {
+          counter.calibrate(written.promptCharacters, written.reportedPromptTokens);
+        }
         if (written.status === "failed") this.options.log("warn", `Chat answer failed: ${written.error}`);
         const { status, usage, error, errorSetting, note } = written;
         change({
@@ -261,7 +268,8 @@ export class ChatSession {
           ...(errorSetting ? { errorSetting } : {}),
           ...(note ? { note } : {}),
         });
-        this.running = undefined;
+        // Free for the next question as soon as the view hears the answer ended (saving goes on).
+        if (this.running === running) this.running = undefined;
         this.post({ type: "messageUpdated", conversationId, message: toView(message) });
         await this.save();
       })
@@ -274,16 +282,8 @@ export class ChatSession {
   private tokenCounter(backend: Backend, model: string): TokenCounter {
     const countTokens = backend.countTokens?.bind(backend);
     if (countTokens) return { count: (texts, signal) => countTokens(model, texts, signal), roundTrip: true };
-    return this.estimator(backend);
-  }
-
-  private estimator(backend: Backend): EstimatingTokenCounter {
     let estimator = this.estimators.get(backend.kind);
     if (!estimator) this.estimators.set(backend.kind, (estimator = new EstimatingTokenCounter()));
     return estimator;
-  }
-
-  private calibrate(backend: Backend, promptCharacters: number, promptTokens: number): void {
-    if (!backend.countTokens && promptTokens > 0) this.estimator(backend).calibrate(promptCharacters, promptTokens);
   }
 }

@@ -31,6 +31,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   /** The loaded models the status last reflected. */
   private loadedShown = "";
   private activity: EngineActivity = { kind: "idle" };
+  /** The chips the view shows, as last sent. */
+  private chipsShown: string | undefined;
   readonly context = new PendingContext();
   private readonly codeActions = new CodeBlockActions();
   readonly conversations: ConversationActions;
@@ -48,7 +50,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.subscriptions = [
       settings.onDidChange(() => this.pushStatus()),
       folder.onDidChange(() => this.pushStatus()),
-      this.context.onDidChange(() => this.post({ type: "context", chips: this.context.chips() })),
+      this.context.onDidChange(() => this.postChips()),
       engine.onDidChangeState((state) => this.engineStateChanged(state)),
       this.context,
       this.codeActions,
@@ -153,9 +155,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private async handle(message: WebviewToHost): Promise<void> {
     switch (message.type) {
       case "ready":
-        await this.session.restoreLast();
-        this.post({ type: "conversation", conversation: this.session.view() });
-        this.post({ type: "context", chips: this.context.chips() });
+        if (!(await this.session.restoreLast())) this.post({ type: "conversation", conversation: this.session.view() });
+        this.chipsShown = undefined; // a reloaded page has none
+        this.postChips();
         this.post({ type: "engine", activity: this.activity });
         this.pushStatus();
         return;
@@ -199,6 +201,19 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         return;
       }
     }
+  }
+
+  /**
+   * Sends the context chips to a visible view when they changed: the editor reports every cursor
+   * move, and typing must not cost a message to the webview per pause.
+   */
+  private postChips(): void {
+    if (!this.view?.webviewView.visible) return;
+    const chips = this.context.chips();
+    const shown = JSON.stringify(chips);
+    if (shown === this.chipsShown) return;
+    this.chipsShown = shown;
+    this.post({ type: "context", chips });
   }
 
   /** Sends a message to the view when it exists; a view shown later asks for everything on "ready". */
