@@ -30,7 +30,7 @@ async function readiness(values: Partial<Record<SettingKey, unknown>>, overrides
   }
 }
 
-describe("backend readiness", () => {
+describe("chat readiness", () => {
   describe("llama.cpp", () => {
     it("is ready with a GGUF model, and names it with its size and the GPU setting", async () => {
       const status = await readiness({ "models.chat": "llama-2-tiny-random.gguf" });
