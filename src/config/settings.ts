@@ -20,6 +20,10 @@ export const CHAT_FORMATS = [
   "deepSeek", "harmony", "falconChat", "alpacaChat", "functionary", "seed", "muse", "general",
 ] as const;
 
+/** Fill-in-the-middle formats Hearth can write; "auto" picks one from the model's metadata or name. */
+export const FIM_TEMPLATES = ["auto", "qwen2.5-coder", "deepseek-coder", "starcoder2", "codellama", "codestral", "codegemma"] as const;
+export type FimTemplateName = (typeof FIM_TEMPLATES)[number];
+
 /** How many model layers llama.cpp offloads to the GPU: as many as fit, all of them, or exactly n. */
 export type GpuLayers = "auto" | "max" | number;
 
@@ -40,7 +44,14 @@ export interface HearthSettings {
   };
   readonly ollama: { readonly host: string; readonly keepAlive: string };
   readonly openai: { readonly baseUrl: string };
-  readonly completion: { readonly enabled: boolean };
+  readonly completion: {
+    readonly enabled: boolean;
+    /** Per language id ("*" for the rest): whether completions show there. */
+    readonly languages: Readonly<Record<string, boolean>>;
+    readonly fimTemplate: FimTemplateName;
+    /** Most lines one multi-line completion may have. */
+    readonly maxLines: number;
+  };
   readonly chat: {
     /** "" means Hearth's own system prompt. */
     readonly systemPrompt: string;
@@ -73,6 +84,9 @@ export const SETTING_DEFAULTS = {
   "ollama.keepAlive": "",
   "openai.baseUrl": "",
   "completion.enabled": true,
+  "completion.languages": { "*": true, plaintext: false, markdown: false, scminput: false },
+  "completion.fimTemplate": "auto",
+  "completion.maxLines": 8,
   "chat.systemPrompt": "",
   "chat.prompts": {},
   "chat.customCommands": [],
@@ -115,6 +129,12 @@ const chatPrompts: Validator<Readonly<Record<ChatPromptName, string>>> = (value)
   const prompts = Object.fromEntries(entries) as Partial<Record<ChatPromptName, string>>;
   return { ok: true, value: Object.fromEntries(CHAT_PROMPT_NAMES.map((name) => [name, prompts[name]?.trim() ?? ""])) as Record<ChatPromptName, string> };
 };
+
+/** Language ids (or "*") each mapped to true or false. */
+const languageSwitches: Validator<Readonly<Record<string, boolean>>> = (value) =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((on) => typeof on === "boolean")
+    ? { ok: true, value: value as Record<string, boolean> }
+    : { ok: false, rule: 'an object mapping language ids (or "*") to true or false' };
 
 const wholeNumber: Validator<number> = (value) =>
   Number.isSafeInteger(value) && (value as number) >= 0
@@ -184,7 +204,12 @@ export function readSettings(get: (key: SettingKey) => unknown): {
     },
     ollama: { host: read("ollama.host", text), keepAlive: read("ollama.keepAlive", text) },
     openai: { baseUrl: read("openai.baseUrl", text) },
-    completion: { enabled: read("completion.enabled", flag) },
+    completion: {
+      enabled: read("completion.enabled", flag),
+      languages: read("completion.languages", languageSwitches),
+      fimTemplate: read("completion.fimTemplate", oneOf(FIM_TEMPLATES)),
+      maxLines: read("completion.maxLines", atLeast(1)),
+    },
     chat: {
       systemPrompt: read("chat.systemPrompt", text),
       prompts: read("chat.prompts", chatPrompts),

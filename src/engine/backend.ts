@@ -1,7 +1,7 @@
 // The one interface chat, completions and the Models view are written against. Three
 // implementations: the embedded llama.cpp worker, Ollama, and OpenAI-compatible servers.
 // Plain Node: no VS Code types, so backends are unit-tested against real loopback servers.
-import type { BackendKind } from "../config/settings";
+import type { BackendKind, FimTemplateName } from "../config/settings";
 import type { Event } from "./event";
 
 export interface ChatMessage {
@@ -16,18 +16,24 @@ export interface GenerationOptions {
   readonly onChunk?: (text: string) => void;
 }
 
-export interface InfillRequest {
-  /** Text before the cursor. */
-  readonly prefix: string;
-  /** Text after the cursor. */
-  readonly suffix: string;
-  /** Extra snippets (other open files, recently edited code) placed before the prefix. */
-  readonly context?: readonly string[];
+/** A piece of another file given to a completion as extra context. */
+export interface ContextSnippet {
+  /** Workspace-relative path (a repository-level FIM format and llama-server's input_extra carry it). */
+  readonly path: string;
+  readonly text: string;
 }
 
-/** Context snippets first, then the text before the cursor: the stable part leads, for cache reuse. */
-export function infillPrompt(request: InfillRequest): string {
-  return request.context?.length ? `${request.context.join("\n\n")}\n\n${request.prefix}` : request.prefix;
+export interface InfillRequest {
+  /** Text before the cursor: the backend keeps its end and trims its start (at line boundaries) to fit. */
+  readonly prefix: string;
+  /** Text after the cursor: the backend keeps its start and trims its end to fit. */
+  readonly suffix: string;
+  /** Workspace-relative path of the file being completed, when it has one. */
+  readonly path?: string;
+  /** Extra context, most useful first; the backend drops from the end when it does not fit. */
+  readonly context?: readonly ContextSnippet[];
+  /** The FIM format to use; "auto" (or absent): from the model's metadata or name. */
+  readonly template?: FimTemplateName;
 }
 
 /** Per-request figures, as the status bar and benchmarks show them. */

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { SettingsService } from "../config/settingsService";
-import type { SettingKey } from "../config/settings";
+import { updateSetting } from "../config/settingWrites";
 import type { ModelInfo } from "../engine/backend";
 import type { Engine } from "../engine/engine";
 import { showBackendError } from "../ui/engineCommands";
@@ -180,17 +180,4 @@ class ModelCommands {
     for (const role of roles) await updateSetting(`models.${role}`, value);
     this.log.info(`Selected ${value} for ${roles.join(", ")}`);
   }
-}
-
-/** Writes a setting where it is defined now (workspace or user), so the new value takes effect. */
-async function updateSetting(key: SettingKey, value: unknown): Promise<void> {
-  const configuration = vscode.workspace.getConfiguration("hearth");
-  const inspected = configuration.inspect(key);
-  const target =
-    inspected?.workspaceFolderValue !== undefined
-      ? vscode.ConfigurationTarget.WorkspaceFolder
-      : inspected?.workspaceValue !== undefined
-        ? vscode.ConfigurationTarget.Workspace
-        : vscode.ConfigurationTarget.Global;
-  await configuration.update(key, value, target);
 }

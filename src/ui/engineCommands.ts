@@ -3,6 +3,7 @@
 import * as vscode from "vscode";
 import type { SettingsService } from "../config/settingsService";
 import { BACKEND_KINDS, BACKEND_LABELS } from "../config/settings";
+import { updateSetting } from "../config/settingWrites";
 import { BackendError } from "../engine/backendError";
 import type { Engine } from "../engine/engine";
 
@@ -26,7 +27,7 @@ export function registerEngineCommands(engine: Engine, settings: SettingsService
       if (!choice) return undefined;
       if (choice.action === "model") return vscode.commands.executeCommand("hearth.selectModel");
       if (choice.action === "log") return vscode.commands.executeCommand("hearth.showLog");
-      return vscode.workspace.getConfiguration("hearth").update("backend", choice.action, vscode.ConfigurationTarget.Global);
+      return updateSetting("backend", choice.action);
     }),
     vscode.commands.registerCommand("hearth.loadModel", async () => {
       const model = settings.current.models.chat;
