@@ -8,6 +8,7 @@ import { ChatSession } from "./chat/chatSession";
 import { ChatViewProvider } from "./chat/chatViewProvider";
 import { ConversationStore } from "./chat/conversationStore";
 import { DEFAULT_SYSTEM_PROMPT } from "./chat/promptTemplates";
+import { registerCompletions, type CompletionFeature } from "./completion/completionFeature";
 import { BACKEND_LABELS } from "./config/settings";
 import { SettingsService } from "./config/settingsService";
 import { Engine, modelLabel } from "./engine/engine";
@@ -26,6 +27,7 @@ export interface HearthApi {
   readonly conversations: ConversationStore;
   readonly engine: Engine;
   readonly statusBar: EngineStatusBar;
+  readonly completions: CompletionFeature;
 }
 
 const LAST_CONVERSATION_KEY = "hearth.chat.lastConversation";
@@ -72,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     await Promise.race([chatSession.whenIdle(), new Promise((resolve) => setTimeout(resolve, 2000))]);
   };
   const chatView: ChatViewProvider = new ChatViewProvider(context.extensionUri, settings, modelsFolder, engine, chatSession, conversations, log);
+  const completions = registerCompletions(settings, engine, context.globalState, log);
   const modelsTree = vscode.window.createTreeView("hearth.models", { treeDataProvider: modelsView, showCollapseAll: false });
 
   const describeModelsView = () => {
@@ -91,6 +94,7 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     chatView,
     engine,
     statusBar,
+    completions,
     settings.onDidChange(describeModelsView),
     settings.onDidChange(() => engine.settingsChanged()),
     modelsFolder.onDidChange(() => engine.clearError()),
@@ -122,7 +126,7 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     ),
   );
   log.info(`Hearth ${(context.extension.packageJSON as { version: string }).version} activated (${vscode.env.remoteName ?? "local"} extension host).`);
-  return { settings, modelsFolder, modelsView, chatView, conversations, engine, statusBar };
+  return { settings, modelsFolder, modelsView, chatView, conversations, engine, statusBar, completions };
 }
 
 /** Stops an answer being written, so it is saved as stopped rather than left unfinished. */

@@ -1,0 +1,211 @@
+// The stateful tier of inline completions, between the thin VS Code provider and the engine.
+// For each request, cheapest answer first:
+//   1. the gate: no request where one is pointless (a selection, mid-word, a minified line);
+//   2. the cache: a completion already made here, or one the user is typing through;
+//   3. the generation in flight, when the user typed what it is writing;
+//   4. after the adaptive debounce, a new infill — the engine's latest-wins lane aborts the old one.
+// A generation is followed to its end even when VS Code gives up on the request (the user typed
+// on): its result lands in the cache, where the next keystrokes find it. No VS Code import here:
+// tests and the benchmark drive this class directly.
+import type { FimTemplateName } from "../config/settings";
+import type { Backend, Generation, InfillRequest } from "../engine/backend";
+import { CompletionProblems, type CompletionReporter } from "./completionProblems";
+import { documentWindow, type LineSource } from "./documentWindow";
+import { CompletionCache } from "./pipeline/completionCache";
+import type { RecentContext } from "./pipeline/contextChunks";
+import type { AdaptiveDebouncer } from "./pipeline/debounce";
+import { CompletionFinisher } from "./pipeline/finishCompletion";
+import { InfillStream, type TextStream } from "./pipeline/infillStream";
+import { reuseInflight, type InflightRequest } from "./pipeline/inflightReuse";
+import { gateRequest } from "./pipeline/requestGate";
+
+export interface CompletionDocument extends LineSource {
+  readonly languageId: string;
+}
+
+export interface CompletionRequest {
+  readonly document: CompletionDocument;
+  /** Workspace-relative path, when the document has one. */
+  readonly path: string | undefined;
+  readonly line: number;
+  readonly character: number;
+  readonly selectionEmpty: boolean;
+  /** Asked for by the user (or after an accept): no debounce, and a paused pipeline tries again. */
+  readonly explicit: boolean;
+  readonly tabSize?: number;
+  readonly insertSpaces?: boolean;
+}
+
+export interface CompletionResult {
+  readonly text: string;
+}
+
+/** How a request was answered; the benchmark and the tests read these. */
+export type Outcome = "skipped" | "cacheHit" | "reused" | "generated" | "debounced" | "empty" | "failed";
+
+export interface CompletionEvent {
+  readonly outcome: Outcome;
+  /** From the call to the answer. */
+  readonly latencyMs: number;
+  /** Of that, waiting for the user to pause. */
+  readonly debounceMs: number;
+  /** The engine's usage, for a request that reached the model. */
+  readonly generation?: Generation;
+}
+
+export interface CompletionControllerOptions {
+  readonly backend: () => Pick<Backend, "infill">;
+  /** hearth.models.completion */
+  readonly model: () => string;
+  readonly template: () => FimTemplateName;
+  readonly maxLines: () => number;
+  /** A chat answer is being written: automatic completions give way to it. */
+  readonly engineBusy: () => boolean;
+  readonly recent: RecentContext;
+  readonly debouncer: AdaptiveDebouncer;
+  readonly reporter: CompletionReporter & { working(): () => void };
+  readonly onEvent?: (event: CompletionEvent) => void;
+}
+
+/** Characters of other files' chunks sent as extra context (the engine trims to its token budget). */
+const CONTEXT_CHARS = 6_000;
+
+export class CompletionController {
+  readonly cache = new CompletionCache();
+  private readonly problems: CompletionProblems;
+  private inflight: InflightRequest | undefined;
+
+  constructor(private readonly options: CompletionControllerOptions) {
+    this.problems = new CompletionProblems(options.reporter);
+  }
+
+  async complete(request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult | undefined> {
+    const started = performance.now();
+    let debounceMs = 0;
+    const answer = (outcome: Outcome, text?: string, generation?: Generation) => {
+      this.options.onEvent?.({ outcome, latencyMs: performance.now() - started, debounceMs, ...(generation ? { generation } : {}) });
+      return text ? { text } : undefined;
+    };
+    const model = this.options.model();
+    if (!model) {
+      this.problems.noModel();
+      return answer("skipped");
+    }
+    if (this.problems.paused && !request.explicit) return answer("skipped");
+    const { document, line, character } = request;
+    const verdict = gateRequest({ lineText: document.lineAt(line).text, character, hasSelection: !request.selectionEmpty, documentLength: 0 });
+    if (!verdict.request) return answer("skipped");
+
+    const { prefix, suffix } = documentWindow(document, line, character);
+    const cached = this.cache.get(prefix, suffix);
+    if (cached) return answer("cacheHit", cached.text);
+
+    const reuse = reuseInflight(this.inflight, prefix, suffix);
+    if (reuse.reuse) {
+      const text = await abortable(this.follow(reuse.stream, request, prefix, suffix, false), signal);
+      return answer(text === undefined ? "debounced" : text ? "reused" : "empty", text);
+    }
+
+    if (!request.explicit) {
+      if (this.options.engineBusy()) return answer("skipped");
+      const waitStarted = performance.now();
+      const go = await this.options.debouncer.wait(signal);
+      debounceMs = performance.now() - waitStarted;
+      if (!go || signal.aborted) return answer("debounced");
+    }
+    // Latest wins: nobody follows the old generation any more (the engine aborts it too).
+    this.inflight?.stream.cancel();
+    const finisher = this.finisher(request, prefix, suffix);
+    const done = this.options.reporter.working();
+    const stream = InfillStream.start(this.options.backend(), model, this.infillRequest(request, prefix, suffix), {
+      maxTokens: finisher.plan.maxTokens,
+      temperature: 0,
+    }, AbortSignal.timeout(finisher.plan.timeBudgetMs));
+    const finished = this.follow(stream, request, prefix, suffix, true, finisher);
+    this.inflight = { prefix, suffix, stream };
+    try {
+      const text = await abortable(finished, signal);
+      if (text === undefined && !signal.aborted) return answer("failed");
+      const generation = await stream.done.catch(() => undefined);
+      return answer(text === undefined ? "debounced" : text ? "generated" : "empty", text, generation);
+    } finally {
+      void finished.finally(done);
+    }
+  }
+
+  /**
+   * Sends the prompt at this cursor ahead of time (one token generated, nothing shown), so the
+   * engine's KV cache holds it when the user starts typing. Any completion request aborts it.
+   */
+  async warm(request: CompletionRequest): Promise<void> {
+    const model = this.options.model();
+    if (!model || this.problems.paused || this.inflight?.stream.running) return;
+    const { document, line, character } = request;
+    if (!gateRequest({ lineText: document.lineAt(line).text, character, hasSelection: !request.selectionEmpty, documentLength: 0 }).request) return;
+    const { prefix, suffix } = documentWindow(document, line, character);
+    const stream = InfillStream.start(this.options.backend(), model, this.infillRequest(request, prefix, suffix), { maxTokens: 1, temperature: 0 });
+    await stream.done.catch(() => undefined); // a failure is reported by the next completion
+  }
+
+  /** Settings changed: cached completions may come from another model, and old failures may be fixed. */
+  reset(): void {
+    this.inflight?.stream.cancel();
+    this.inflight = undefined;
+    this.cache.clear();
+    this.problems.reset();
+  }
+
+  private infillRequest(request: CompletionRequest, prefix: string, suffix: string): InfillRequest {
+    const context = this.options.recent.snippets(request.path ?? "", CONTEXT_CHARS);
+    return { prefix, suffix, path: request.path, context, template: this.options.template() };
+  }
+
+  private finisher(request: CompletionRequest, prefix: string, suffix: string): CompletionFinisher {
+    return new CompletionFinisher(
+      { prefix, suffix, languageId: request.document.languageId },
+      { maxLines: this.options.maxLines(), tabSize: request.tabSize, insertSpaces: request.insertSpaces },
+    );
+  }
+
+  /**
+   * Reads a generation to its end through the stream filters, caches what it made, and returns
+   * the text to show ("" for nothing; undefined when it failed). The one that started the
+   * generation stops it when the filters say so.
+   */
+  private async follow(stream: TextStream, request: CompletionRequest, prefix: string, suffix: string, owner: boolean, finisher = this.finisher(request, prefix, suffix)): Promise<string | undefined> {
+    let stoppedByFilter = false;
+    try {
+      for await (const chunk of stream) {
+        if (finisher.push(chunk).stop) {
+          stoppedByFilter = true;
+          if (owner) stream.cancel();
+          break;
+        }
+      }
+      await stream.done;
+    } catch (error) {
+      this.problems.failed(error, this.options.model());
+      return undefined;
+    }
+    // Cut off (by a newer request, or the time budget) before the filters were done: no
+    // finished completion to show or keep.
+    if (stream.interrupted && !stoppedByFilter) return undefined;
+    const { text } = finisher.finish();
+    this.cache.set(prefix, suffix, text);
+    this.problems.succeeded();
+    return text;
+  }
+}
+
+/** The promise's value, or undefined as soon as `signal` aborts (the work goes on). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
+      () => (signal.removeEventListener("abort", onAbort), resolve(undefined)),
+    );
+  });
+}
