@@ -62,8 +62,8 @@ async function main(): Promise<void> {
     recent,
     debouncer,
     reporter: { working: () => () => undefined, problem: () => undefined, notify: (message) => console.error(message), log: (message) => console.error(message) },
-    onEvent: (event) => events.push({ ...event, engineMs: event.outcome === "generated" ? lastEngineMs : 0 }),
   });
+  controller.onDidAnswer((event) => events.push({ ...event, engineMs: event.outcome === "generated" ? lastEngineMs : 0 }));
   for (const file of session.openFiles) recent.record(file.path, file.text.split("\n").slice(0, 64).join("\n"), 0);
 
   // Load the model first: the session measures typing, not loading.

@@ -9,6 +9,7 @@
 // tests and the benchmark drive this class directly.
 import type { FimTemplateName } from "../config/settings";
 import type { Backend, Generation, InfillRequest } from "../engine/backend";
+import { Emitter } from "../engine/event";
 import { CompletionProblems, type CompletionReporter } from "./completionProblems";
 import { documentWindow, type LineSource } from "./documentWindow";
 import { CompletionCache } from "./pipeline/completionCache";
@@ -49,6 +50,8 @@ export interface CompletionEvent {
   readonly latencyMs: number;
   /** Of that, waiting for the user to pause. */
   readonly debounceMs: number;
+  /** What was shown, if anything. */
+  readonly text?: string;
   /** The engine's usage, for a request that reached the model. */
   readonly generation?: Generation;
 }
@@ -64,7 +67,6 @@ export interface CompletionControllerOptions {
   readonly recent: RecentContext;
   readonly debouncer: AdaptiveDebouncer;
   readonly reporter: CompletionReporter & { working(): () => void };
-  readonly onEvent?: (event: CompletionEvent) => void;
 }
 
 /** Characters of other files' chunks sent as extra context (the engine trims to its token budget). */
@@ -72,6 +74,9 @@ const CONTEXT_CHARS = 6_000;
 
 export class CompletionController {
   readonly cache = new CompletionCache();
+  private readonly answered = new Emitter<CompletionEvent>();
+  /** Each request's outcome, when it is answered (tests and the benchmark listen). */
+  readonly onDidAnswer = this.answered.event;
   private readonly problems: CompletionProblems;
   private inflight: InflightRequest | undefined;
 
@@ -83,7 +88,7 @@ export class CompletionController {
     const started = performance.now();
     let debounceMs = 0;
     const answer = (outcome: Outcome, text?: string, generation?: Generation) => {
-      this.options.onEvent?.({ outcome, latencyMs: performance.now() - started, debounceMs, ...(generation ? { generation } : {}) });
+      this.answered.fire({ outcome, latencyMs: performance.now() - started, debounceMs, ...(text ? { text } : {}), ...(generation ? { generation } : {}) });
       return text ? { text } : undefined;
     };
     const model = this.options.model();
@@ -153,6 +158,11 @@ export class CompletionController {
     this.inflight = undefined;
     this.cache.clear();
     this.problems.reset();
+  }
+
+  dispose(): void {
+    this.reset();
+    this.answered.dispose();
   }
 
   private infillRequest(request: CompletionRequest, prefix: string, suffix: string): InfillRequest {

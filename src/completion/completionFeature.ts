@@ -89,6 +89,7 @@ export function registerCompletions(settings: SettingsService, engine: Engine, g
   let lastSettings = completionSettingsKey();
 
   const disposables = vscode.Disposable.from(
+    controller,
     completionSwitch,
     statusBar,
     vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, provider),
@@ -118,5 +119,5 @@ export function registerCompletions(settings: SettingsService, engine: Engine, g
     }),
     { dispose: () => clearTimeout(warmTimer) },
   );
-  return { controller, statusBar, completionSwitch, recent, dispose: () => disposables.dispose() };
+  return { controller, statusBar, completionSwitch, recent, dispose: () => void disposables.dispose() };
 }

@@ -49,8 +49,8 @@ function setup(backend: Pick<Backend, "infill">, overrides: { model?: string; en
     recent: new RecentContext(),
     debouncer: new AdaptiveDebouncer({ defaultMs: 1, minMs: 1, maxMs: 1 }),
     reporter: { working: () => () => undefined, problem: (problem) => problems.push(problem?.kind), notify: (message) => notices.push(message), log: () => undefined },
-    onEvent: (event) => events.push(event),
   });
+  controller.onDidAnswer((event) => events.push(event));
   return { controller, notices, problems, events };
 }
 
