@@ -67,6 +67,21 @@ export class BackendActivity {
   }
 
   /**
+   * Runs a background request (an inline completion, one per keystroke or so): the state never
+   * says "generating" for it, its usage is not announced (the status bar keeps the chat's
+   * figures), and its failure is not the backend's error (its feature reports its own). A model
+   * load it starts shows as "loading" (the backend sets that); when the load ends (or fails)
+   * with nothing else running, the state goes back to idle.
+   */
+  async background<T>(idle: () => BackendState, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } finally {
+      if (!this.busy && this.current.kind === "loading") this.set(idle());
+    }
+  }
+
+  /**
    * Forgets the failure shown (or waiting to be shown): its cause may be gone (settings changed,
    * the server answered). The state becomes `idle` only when no request runs; a running one sets
    * the state itself when it ends.

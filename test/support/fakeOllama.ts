@@ -19,6 +19,8 @@ export interface FakeOllamaOptions {
   numCtx?: number;
   /** The models' trained context length in `show`'s model_info (32768 when absent). */
   contextLength?: number;
+  /** Models (as listed) whose template has no suffix: a generate with one is refused, as Ollama does. */
+  noInsert?: string[];
 }
 
 export interface FakeOllama extends LoopbackServer {
@@ -48,8 +50,24 @@ async function readBody(request: IncomingMessage): Promise<Record<string, unknow
 }
 
 function hasModel(options: FakeOllamaOptions, name: unknown): boolean {
+  return listedName(options, name) !== undefined;
+}
+
+function listedName(options: FakeOllamaOptions, name: unknown): string | undefined {
   const wanted = String(name);
-  return options.models.some((model) => model === wanted || model === `${wanted}:latest`);
+  return options.models.find((model) => model === wanted || model === `${wanted}:latest`);
+}
+
+/** Whether the model's template can place a suffix (server/images.go: CapabilityInsert). */
+function canInsert(options: FakeOllamaOptions, name: unknown): boolean {
+  const listed = listedName(options, name);
+  return listed === undefined || !(options.noInsert ?? []).includes(listed);
+}
+
+/** How Ollama names a model in its errors: the full name from its manifest path. */
+function fullName(options: FakeOllamaOptions, name: unknown): string {
+  const listed = listedName(options, name) ?? String(name);
+  return listed.includes("/") ? listed : `registry.ollama.ai/library/${listed}`;
 }
 
 async function route(options: FakeOllamaOptions, method: string, path: string, body: Record<string, unknown>, response: ServerResponse): Promise<void> {
@@ -79,7 +97,7 @@ async function route(options: FakeOllamaOptions, method: string, path: string, b
         template: "{{ .Prompt }}",
         details: { family: "qwen2" },
         model_info: { "general.architecture": "qwen2", "qwen2.context_length": options.contextLength ?? 32768, "qwen2.embedding_length": 1536 },
-        capabilities: ["completion", "insert"],
+        capabilities: canInsert(options, model) ? ["completion", "insert"] : ["completion"],
       });
     case "POST /api/embed":
       if (!hasModel(options, model)) return sendJson(response, 404, { error: `model "${String(model)}" not found, try pulling it first` });
@@ -109,6 +127,8 @@ async function route(options: FakeOllamaOptions, method: string, path: string, b
     case "POST /api/generate": {
       if (!hasModel(options, model)) return sendJson(response, 404, { error: `model "${String(model)}" not found, try pulling it first` });
       const chat = path === "/api/chat";
+      // server/routes.go GenerateHandler: a suffix asks for the insert capability; scheduleRunner's error is a 400.
+      if (!chat && body.suffix && !canInsert(options, model)) return sendJson(response, 400, { error: `${fullName(options, model)} does not support insert` });
       if (!chat && !body.prompt && body.stream === false) {
         return sendJson(response, 200, { model, created_at: now(), response: "", done: true, done_reason: "load" });
       }

@@ -81,4 +81,31 @@ describe("backend activity", () => {
     await generation;
     assert.deepEqual(activity.state, { kind: "error", message: "count failed" });
   });
+
+  it("background work never says generating, announces no usage, and its failure is no error", async () => {
+    const activity = new BackendActivity();
+    const kinds: string[] = [];
+    activity.onDidChangeState((state) => kinds.push(state.kind));
+    activity.onDidFinishRequest(() => kinds.push("usage"));
+    assert.equal(await activity.background(idle, () => Promise.resolve(7)), 7);
+    await assert.rejects(activity.background(idle, () => Promise.reject(new BackendError("modelMissing", "no such file"))));
+    assert.deepEqual(kinds, []);
+    assert.deepEqual(activity.state, idle());
+  });
+
+  it("background work leaves a load it started for idle, and an error or a generation's state alone", async () => {
+    const activity = new BackendActivity();
+    // The backend shows the load (as its worker reports it); the load fails.
+    await assert.rejects(activity.background(idle, () => (activity.set({ kind: "loading", model: "m" }), Promise.reject(new Error("corrupt")))));
+    assert.deepEqual(activity.state, idle());
+    activity.set({ kind: "error", message: "chat failed" });
+    await activity.background(idle, () => Promise.resolve());
+    assert.deepEqual(activity.state, { kind: "error", message: "chat failed" }, "a completion says nothing about the chat's error");
+    let finish: () => void = () => undefined;
+    const generation = activity.track("m", idle, () => new Promise<void>((resolve) => (finish = resolve)));
+    await activity.background(idle, () => Promise.resolve());
+    assert.equal(activity.state.kind, "generating");
+    finish();
+    await generation;
+  });
 });

@@ -105,8 +105,8 @@ describe("llama.cpp backend (worker process)", function () {
       assert.ok(second.usage.reusedPromptTokens > 10, `reused ${second.usage.reusedPromptTokens} of ${second.usage.promptTokens}`);
     });
 
-    it("says a model without FIM tokens cannot fill in the middle", async () => {
-      const error = await rejectsWith(backend.infill(TINY, { prefix: "a", suffix: "b" }), "infillUnsupported", /has no fill-in-the-middle tokens/);
+    it("says a model without FIM tokens cannot complete code", async () => {
+      const error = await rejectsWith(backend.infill(TINY, { prefix: "a", suffix: "b" }), "infillUnsupported", /cannot complete code \(it has no fill-in-the-middle tokens; it is a chat model\)/);
       assert.equal(error.setting, "hearth.models.completion");
     });
 

@@ -70,12 +70,68 @@ describe("Ollama backend", () => {
     assert.equal(backend.state.kind, "idle");
   });
 
-  it("fills in the middle through /api/generate with a suffix, context first", async () => {
-    const answer = await backend.infill("qwen2.5-coder:1.5b", { prefix: "def add(a, b):\n    return ", suffix: "\n", context: ["# utils.py"] });
+  it("fills in the middle through /api/generate with a suffix, other files ahead of the prefix as commented headers", async () => {
+    const answer = await backend.infill("qwen2.5-coder:1.5b", {
+      prefix: "def add(a, b):\n    return ",
+      suffix: "\n",
+      path: "app/main.py",
+      context: [
+        { path: "app/utils.py", text: "def helper():\n    pass\n" },
+        { path: "web/page.ts", text: "export const page = 1;" },
+      ],
+    });
     assert.equal(answer.text, "Hello from Ollama.");
     const sent = ollama.bodies.find((request) => request.path === "/api/generate")!.body;
-    assert.equal(sent.prompt, "# utils.py\n\ndef add(a, b):\n    return ");
+    // The most useful file last, nearest the code.
+    assert.equal(sent.prompt, "// web/page.ts\nexport const page = 1;\n\n# app/utils.py\ndef helper():\n    pass\n\n# app/main.py\ndef add(a, b):\n    return ");
     assert.equal(sent.suffix, "\n");
+    assert.equal(sent.raw, undefined);
+  });
+
+  it("writes the whole prompt in a family's format, in raw mode, when a template is named", async () => {
+    await backend.infill("qwen2.5-coder:1.5b", {
+      prefix: "def add(a, b):\n    return ",
+      suffix: "\n",
+      path: "app/main.py",
+      context: [{ path: "app/utils.py", text: "def helper():\n    pass\n" }],
+      template: "qwen2.5-coder",
+    });
+    const sent = ollama.bodies.find((request) => request.path === "/api/generate")!.body;
+    assert.equal(sent.raw, true);
+    assert.equal(sent.suffix, undefined);
+    assert.equal(
+      sent.prompt,
+      "<|repo_name|>workspace\n<|file_sep|>app/utils.py\ndef helper():\n    pass\n<|file_sep|>app/main.py\n<|fim_prefix|>def add(a, b):\n    return <|fim_suffix|>\n<|fim_middle|>",
+    );
+    assert.ok((sent.options as { stop: string[] }).stop.includes("<|file_sep|>"));
+  });
+
+  it("says a model that cannot fill in the middle cannot complete code, and which setting to change", async () => {
+    ollama.options.noInsert = ["llama3.2:latest"];
+    const error = await backendFailure(backend.infill("llama3.2", { prefix: "def add(a, b):\n    return ", suffix: "\n" }));
+    assert.equal(error.code, "infillUnsupported");
+    assert.equal(error.setting, "hearth.models.completion");
+    assert.match(error.message, /^llama3\.2 cannot complete code \(it has no fill-in-the-middle support\); choose a code model that can for hearth\.models\.completion, such as qwen2\.5-coder/);
+    assert.deepEqual((await backend.show("llama3.2")).capabilities, ["completion"], "the fake says so in show too");
+  });
+
+  it("a completion is a background request: no generating state, no usage event, no error state", async () => {
+    const states: string[] = [];
+    const usages: unknown[] = [];
+    backend.onDidChangeState((state) => states.push(state.kind));
+    backend.onDidFinishRequest((usage) => usages.push(usage));
+    await backend.infill("qwen2.5-coder:1.5b", { prefix: "a = ", suffix: "" });
+    await backendFailure(backend.infill("mistral", { prefix: "a = ", suffix: "" }));
+    assert.deepEqual(states, []);
+    assert.deepEqual(usages, []);
+    assert.equal(backend.state.kind, "idle");
+  });
+
+  it("names hearth.models.completion when a completion's model is missing", async () => {
+    const error = await backendFailure(backend.infill("mistral", { prefix: "a = ", suffix: "" }));
+    assert.equal(error.code, "modelNotFound");
+    assert.equal(error.setting, "hearth.models.completion");
+    assert.match(error.message, /select another model in hearth\.models\.completion\.$/);
   });
 
   it("embeds, lists, shows what is loaded, and shows a model", async () => {
@@ -112,7 +168,8 @@ describe("Ollama backend", () => {
   it("says how to pull a model Ollama does not have (404)", async () => {
     const error = await backendFailure(backend.chat("mistral", hello));
     assert.equal(error.code, "modelNotFound");
-    assert.equal(error.message, "Ollama has no model named mistral. Pull it with `ollama pull mistral`, or select another model.");
+    assert.equal(error.message, "Ollama has no model named mistral. Pull it with `ollama pull mistral`, or select another model in hearth.models.chat.");
+    assert.equal(error.setting, "hearth.models.chat");
   });
 
   it("says Ollama isn't running, and how to start it, when the connection is refused", async () => {

@@ -49,22 +49,59 @@ describe("OpenAI-compatible backend", () => {
     assert.equal((await backend.chat("qwen2.5-coder", hello)).text, "Hi there!");
   });
 
-  it("fills in the middle with llama-server's /infill when the server has it", async () => {
+  it("fills in the middle with llama-server's /infill when the server has it, other files with their names in input_extra", async () => {
     server.options.infill = true;
-    const answer = await backend.infill("qwen2.5-coder", { prefix: "a = ", suffix: "\n", context: ["# b.py"] });
+    const answer = await backend.infill("qwen2.5-coder", {
+      prefix: "a = ",
+      suffix: "\n",
+      path: "src/a.py",
+      context: [
+        { path: "src/b.py", text: "B = 2\n" },
+        { path: "src/c.py", text: "C = 3\n" },
+      ],
+    });
     assert.equal(answer.text, "Hi there!");
     assert.equal(answer.usage.promptTokens, 35);
     assert.equal(answer.usage.reusedPromptTokens, 30);
     const sent = server.bodies.find((request) => request.path === "/infill")!.body;
     assert.equal(sent.input_prefix, "a = ");
-    assert.deepEqual(sent.input_extra, [{ filename: "", text: "# b.py" }]);
+    assert.equal(sent.input_suffix, "\n");
+    // llama-server keeps their order: the most useful last, nearest the code.
+    assert.deepEqual(sent.input_extra, [
+      { filename: "src/c.py", text: "C = 3\n" },
+      { filename: "src/b.py", text: "B = 2\n" },
+    ]);
   });
 
   it("falls back to /v1/completions with a suffix when there is no /infill, and remembers that", async () => {
-    assert.equal((await backend.infill("qwen2.5-coder", { prefix: "a = ", suffix: "\n" })).text, "Hi there!");
+    assert.equal((await backend.infill("qwen2.5-coder", { prefix: "a = ", suffix: "\n", path: "src/a.py", context: [{ path: "src/b.py", text: "B = 2" }] })).text, "Hi there!");
     await backend.infill("qwen2.5-coder", { prefix: "b = ", suffix: "\n" });
     assert.deepEqual(server.bodies.map((request) => request.path), ["/infill", "/v1/completions", "/v1/completions"]);
     assert.equal(server.bodies[1].body.suffix, "\n");
+    assert.equal(server.bodies[1].body.prompt, "# src/b.py\nB = 2\n\n# src/a.py\na = ", "other files ahead of the prefix as commented headers");
+  });
+
+  it("writes the whole prompt in the family's format for /v1/completions when a template is named", async () => {
+    await backend.infill("qwen2.5-coder", { prefix: "a = ", suffix: "\nb = 1\n", template: "deepseek-coder" });
+    const sent = server.bodies.find((request) => request.path === "/v1/completions")!.body;
+    assert.equal(sent.prompt, "<｜fim▁begin｜>a = <｜fim▁hole｜>\nb = 1\n<｜fim▁end｜>");
+    assert.equal(sent.suffix, undefined);
+    assert.ok((sent.stop as string[]).includes("<｜fim▁begin｜>"));
+  });
+
+  it("a completion is a background request: no generating state, no usage event, no error state", async () => {
+    const states: string[] = [];
+    const usages: unknown[] = [];
+    backend.onDidChangeState((state) => states.push(state.kind));
+    backend.onDidFinishRequest((usage) => usages.push(usage));
+    await backend.infill("qwen2.5-coder", { prefix: "a = ", suffix: "" });
+    const error = await backendFailure(backend.infill("gpt-9", { prefix: "a = ", suffix: "" }));
+    assert.deepEqual(states, []);
+    assert.deepEqual(usages, []);
+    assert.equal(backend.state.kind, "idle");
+    assert.equal(error.code, "modelNotFound");
+    assert.equal(error.setting, "hearth.models.completion", "a completion's error names the completion model's setting");
+    assert.match(error.message, /The model is set in hearth\.models\.completion\.$/);
   });
 
   it("asks a new base URL again whether it has /infill", async () => {

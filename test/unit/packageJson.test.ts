@@ -68,9 +68,8 @@ describe("package.json", () => {
     for (const command of CHAT_VIEW_COMMANDS) assert.ok(titles.has(command), command);
   });
 
-  it("activates lazily and runs where the workspace is", () => {
-    assert.deepEqual(manifest.activationEvents, []);
-    assert.ok(!JSON.stringify(manifest).includes('"*"'));
+  it("activates once VS Code has started (completions need no click first), never with it, and runs where the workspace is", () => {
+    assert.deepEqual(manifest.activationEvents, ["onStartupFinished"]);
     assert.deepEqual(manifest.extensionKind, ["workspace"]);
     assert.equal(manifest.main, "./dist/extension.js");
   });

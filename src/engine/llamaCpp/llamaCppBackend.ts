@@ -7,6 +7,10 @@ import { BackendActivity } from "../backendActivity";
 import type { LlamaWorkerClient } from "./llamaWorkerClient";
 import type { LlamaRunSettings } from "./workerProtocol";
 
+const CHAT_SETTING = "hearth.models.chat";
+const COMPLETION_SETTING = "hearth.models.completion";
+const EMBEDDING_SETTING = "hearth.models.embedding";
+
 export interface LlamaCppConfiguration {
   readonly modelsDirectory: string;
   readonly run: LlamaRunSettings;
@@ -49,29 +53,33 @@ export class LlamaCppBackend implements Backend {
 
   async chat(model: string, messages: readonly ChatMessage[], options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
     if (signal?.aborted) return cancelledBeforeStart();
-    const { modelPath, run } = this.resolve(model, "hearth.models.chat");
+    const { modelPath, run } = this.resolve(model, CHAT_SETTING);
     return await this.generate(modelPath, () =>
       this.worker.request(
-        { type: "chat", modelPath, settings: run, messages, options: { maxTokens: options.maxTokens, temperature: options.temperature } },
+        { type: "chat", modelPath, settings: run, setting: CHAT_SETTING, messages, options: { maxTokens: options.maxTokens, temperature: options.temperature } },
         { onChunk: options.onChunk, signal },
       ),
     );
   }
 
+  /**
+   * A completion runs in the background (BackendActivity.background): no "generating" state, no
+   * usage event, no error state; a newer completion for the model cancels it in the worker.
+   */
   async infill(model: string, request: InfillRequest, options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
     if (signal?.aborted) return cancelledBeforeStart();
-    const { modelPath, run } = this.resolve(model, "hearth.models.completion");
-    return await this.generate(modelPath, () =>
+    const { modelPath, run } = this.resolve(model, COMPLETION_SETTING);
+    return await this.activity.background(() => this.idle(), () =>
       this.worker.request(
-        { type: "infill", modelPath, settings: run, request, options: { maxTokens: options.maxTokens, temperature: options.temperature } },
+        { type: "infill", modelPath, settings: run, setting: COMPLETION_SETTING, request, options: { maxTokens: options.maxTokens, temperature: options.temperature } },
         { onChunk: options.onChunk, signal },
       ),
     );
   }
 
   async embed(model: string, texts: readonly string[], signal?: AbortSignal): Promise<number[][]> {
-    const { modelPath, run } = this.resolve(model, "hearth.models.embedding");
-    return await this.activity.track(modelPath, () => this.idle(), () => this.worker.request({ type: "embed", modelPath, settings: run, texts }, { signal }));
+    const { modelPath, run } = this.resolve(model, EMBEDDING_SETTING);
+    return await this.activity.track(modelPath, () => this.idle(), () => this.worker.request({ type: "embed", modelPath, settings: run, setting: EMBEDDING_SETTING, texts }, { signal }));
   }
 
   async listModels(): Promise<ModelInfo[]> {
@@ -80,16 +88,16 @@ export class LlamaCppBackend implements Backend {
   }
 
   async load(model: string, signal?: AbortSignal): Promise<LoadedModel> {
-    const { modelPath, run } = this.resolve(model, "hearth.models.chat");
-    return await this.activity.track(modelPath, () => this.idle(), () => this.worker.request({ type: "load", modelPath, settings: run }, { signal }));
+    const { modelPath, run } = this.resolve(model, CHAT_SETTING);
+    return await this.activity.track(modelPath, () => this.idle(), () => this.worker.request({ type: "load", modelPath, settings: run, setting: CHAT_SETTING }, { signal }));
   }
 
   /** Counts with the chat model's tokenizer in the worker, in one request (see Backend.countTokens). */
   async countTokens(model: string, texts: readonly string[], signal?: AbortSignal): Promise<number[]> {
     if (signal?.aborted) throw new BackendError("cancelled", "Counting tokens was cancelled.");
     if (texts.length === 0) return [];
-    const { modelPath, run } = this.resolve(model, "hearth.models.chat");
-    return await this.activity.quiet(() => this.idle(), () => this.worker.request({ type: "tokenize", modelPath, settings: run, texts }, { signal }));
+    const { modelPath, run } = this.resolve(model, CHAT_SETTING);
+    return await this.activity.quiet(() => this.idle(), () => this.worker.request({ type: "tokenize", modelPath, settings: run, setting: CHAT_SETTING, texts }, { signal }));
   }
 
   /**
@@ -99,11 +107,11 @@ export class LlamaCppBackend implements Backend {
    */
   async contextWindow(model: string, signal?: AbortSignal): Promise<number | undefined> {
     if (signal?.aborted) throw new BackendError("cancelled", "Asking the context size was cancelled.");
-    const { modelPath, run } = this.resolve(model, "hearth.models.chat");
+    const { modelPath, run } = this.resolve(model, CHAT_SETTING);
     // Loaded already with the size the settings ask for: no round trip to the worker before a chat.
     const known = this.loaded.get(modelPath);
     if (run.contextSize > 0 && known?.contextSize === run.contextSize) return known.contextSize - 1;
-    const loaded = await this.activity.quiet(() => this.idle(), () => this.worker.request({ type: "load", modelPath, settings: run }, { signal }));
+    const loaded = await this.activity.quiet(() => this.idle(), () => this.worker.request({ type: "load", modelPath, settings: run, setting: CHAT_SETTING }, { signal }));
     return loaded.contextSize === undefined ? undefined : loaded.contextSize - 1;
   }
 

@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { BackendError } from "../backendError";
 import { Emitter } from "../event";
-import type { LoadedModel } from "../backend";
+import type { Generation, LoadedModel } from "../backend";
 import type { ResultByType, WorkerRequest, WorkerToHost } from "./workerProtocol";
 
 export interface WorkerClientOptions {
@@ -20,6 +20,8 @@ interface Pending {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
   readonly onChunk?: (text: string) => void;
+  readonly signal?: AbortSignal;
+  /** The text of the chunks handed to the caller. */
   partialText: string;
 }
 
@@ -69,12 +71,14 @@ export class LlamaWorkerClient {
         this.pending.delete(id);
         this.scheduleIdleStop();
       };
-      this.pending.set(id, {
-        resolve: (value) => (settle(), resolve(value as ResultByType[T])),
+      const pending: Pending = {
+        resolve: (value) => (settle(), resolve((signal?.aborted ? cancelledAsSeen(value, pending.partialText) : value) as ResultByType[T])),
         reject: (error) => (settle(), reject(error)),
         onChunk,
+        signal,
         partialText: "",
-      });
+      };
+      this.pending.set(id, pending);
       worker.send({ ...body, id });
       // Already cancelled: the worker answers at once (a generation as "cancelled").
       if (signal?.aborted) onAbort();
@@ -141,7 +145,8 @@ export class LlamaWorkerClient {
     switch (message.type) {
       case "chunk": {
         const pending = this.pending.get(message.id);
-        if (!pending) return;
+        // Once the caller cancelled, nothing more reaches it (the worker may still be sending what it had).
+        if (!pending || pending.signal?.aborted) return;
         pending.partialText += message.text;
         pending.onChunk?.(message.text);
         return;
@@ -185,4 +190,14 @@ export class LlamaWorkerClient {
     }, this.options.keepAliveMs());
     this.idleTimer.unref();
   }
+}
+
+/**
+ * A generation the caller cancelled ends as the caller saw it: with the text of the chunks it
+ * was handed, whatever the worker wrote after the cancel reached it.
+ */
+function cancelledAsSeen(value: unknown, seen: string): unknown {
+  const generation = value as Partial<Generation> | null;
+  if (!generation || typeof generation.text !== "string" || generation.stopReason === undefined) return value;
+  return { ...generation, text: seen, stopReason: "cancelled" } satisfies Partial<Generation>;
 }

@@ -5,6 +5,7 @@
 import type * as NodeLlamaCpp from "node-llama-cpp" with { "resolution-mode": "import" };
 import type { LoadedModel } from "../backend";
 import { assertModelFileUsable, describeLoadFailure } from "./modelFileErrors";
+import type { InfillState } from "./workerInfill";
 import type { LlamaRunSettings, WorkerToHost } from "./workerProtocol";
 
 type Library = typeof NodeLlamaCpp;
@@ -21,6 +22,8 @@ export interface LoadedEntry {
   readonly chatWrappers: Map<string, NodeLlamaCpp.ChatWrapper>;
   /** Requests on one sequence run one after another. */
   readonly queues: { chat: Promise<unknown>; infill: Promise<unknown> };
+  /** The completion sequence's FIM formats and last prompt. */
+  readonly infill: InfillState;
   users: number;
   retired: boolean;
   drained?: () => void;
@@ -124,6 +127,7 @@ export class LoadedModels {
       infillSequence: context.getSequence(),
       chatWrappers: new Map(),
       queues: { chat: Promise.resolve(), infill: Promise.resolve() },
+      infill: { formats: new Map() },
       users: 0,
       retired: false,
     };

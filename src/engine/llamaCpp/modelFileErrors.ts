@@ -4,12 +4,22 @@ import { promises as fs } from "node:fs";
 import { BackendError } from "../backendError";
 import { checkModelFile, formatBytes } from "../../modelStore/modelFiles";
 
-/** Fails early, with a clear message, for a missing, unreadable or non-GGUF file. */
+/**
+ * Fails early, with a clear message, for a missing, unreadable or non-GGUF file. The error names
+ * no setting: a load is shared by the requests that need the model, and each of them names its
+ * own (modelFileError below).
+ */
 export async function assertModelFileUsable(modelPath: string): Promise<void> {
   const check = await checkModelFile(modelPath);
   if (check.ok) return;
   const code = check.reason === "missing" ? "modelMissing" : check.reason === "notGguf" ? "notGguf" : "modelCorrupt";
-  throw new BackendError(code, check.message, "", "hearth.models.chat");
+  throw new BackendError(code, check.message);
+}
+
+/** An error about the model file itself, told to the request whose `setting` named the model. */
+export function modelFileError(error: BackendError, setting: string | undefined): BackendError {
+  if (!setting || !["modelMissing", "notGguf", "modelCorrupt"].includes(error.code) || error.setting) return error;
+  return new BackendError(error.code, `${error.message} The model is set in ${setting}.`, error.partialText, setting);
 }
 
 /** The error node-llama-cpp threw while loading, told in the user's terms. */

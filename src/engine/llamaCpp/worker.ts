@@ -1,12 +1,16 @@
 // The llama.cpp worker: a child process that owns node-llama-cpp and the model weights, so a
 // native crash or an out-of-memory kills only this process, never the extension host.
-// It answers WorkerRequests (workerProtocol.ts) over Node's IPC channel.
+// It answers WorkerRequests (workerProtocol.ts) over Node's IPC channel. Each model has two
+// sequences: chat requests queue for theirs; completions take theirs latest-wins (a keystroke's
+// request cancels the stale one at once, since nobody waits for its answer any more).
 import type * as NodeLlamaCpp from "node-llama-cpp" with { "resolution-mode": "import" };
-import type { ChatMessage, Generation } from "../backend";
-import { GenerationClock, infillPrompt } from "../backend";
+import type { ChatMessage, Generation, InfillRequest } from "../backend";
+import { GenerationClock } from "../backend";
 import { BackendError } from "../backendError";
 import { describeLoaded, LoadedModels, type LoadedEntry } from "./loadedModels";
+import { modelFileError } from "./modelFileErrors";
 import { cancelledBeforeStart, metered, resolveChatFormat, toChatHistory, type GenerationRequest } from "./workerGeneration";
+import { generateInfill } from "./workerInfill";
 import type { HostToWorker, LlamaRunSettings, WorkerRequest, WorkerToHost } from "./workerProtocol";
 
 type Library = typeof NodeLlamaCpp;
@@ -17,19 +21,38 @@ let library: Promise<Library> | undefined;
 const nodeLlamaCpp = (): Promise<Library> => (library ??= import("node-llama-cpp"));
 const models = new LoadedModels(nodeLlamaCpp, send);
 const cancellations = new Map<number, AbortController>();
+/** The infill request under way or waiting for each model: a newer one cancels it (latest wins). */
+const latestInfill = new Map<string, number>();
 
-/** Runs `work` after the previous request on the same sequence has finished. */
-function queued<T>(entry: LoadedEntry, lane: "chat" | "infill", work: () => Promise<T>): Promise<T> {
-  const next = entry.queues[lane].then(work, work);
-  entry.queues[lane] = next.catch(() => undefined);
+/** Runs `work` after the previous chat request on the model has finished (they share its chat sequence). */
+function queued<T>(entry: LoadedEntry, work: () => Promise<T>): Promise<T> {
+  const next = entry.queues.chat.then(work, work);
+  entry.queues.chat = next.catch(() => undefined);
   return next;
+}
+
+/**
+ * Like `queued`, but a request cancelled while it waits gives up at once instead of waiting for
+ * the one before it; the request after it still waits for that one, which holds the sequence.
+ */
+function queuedUnlessCancelled<T>(entry: LoadedEntry, signal: AbortSignal, work: () => Promise<T>, cancelled: () => T): Promise<T> {
+  const previous = entry.queues.infill;
+  let stopWaiting: () => void = () => undefined;
+  const aborted = new Promise<void>((resolve) => (stopWaiting = resolve));
+  signal.addEventListener("abort", stopWaiting, { once: true });
+  const run = Promise.race([previous, aborted]).then(() => {
+    signal.removeEventListener("abort", stopWaiting);
+    return signal.aborted ? cancelled() : work();
+  });
+  entry.queues.infill = Promise.allSettled([previous, run]);
+  return run;
 }
 
 async function chat(request: GenerationRequest, messages: readonly ChatMessage[]): Promise<Generation> {
   if (request.signal.aborted) return cancelledBeforeStart(request);
   const lib = await nodeLlamaCpp();
   return models.use(request, (entry) =>
-    queued(entry, "chat", async () => {
+    queued(entry, async () => {
       if (request.signal.aborted) return cancelledBeforeStart(request);
       let chatWrapper = entry.chatWrappers.get(request.settings.chatFormat);
       if (!chatWrapper) {
@@ -48,33 +71,19 @@ async function chat(request: GenerationRequest, messages: readonly ChatMessage[]
   );
 }
 
-async function infill(request: GenerationRequest, prefix: string, suffix: string): Promise<Generation> {
+async function infill(request: GenerationRequest, fim: InfillRequest): Promise<Generation> {
   if (request.signal.aborted) return cancelledBeforeStart(request);
   const lib = await nodeLlamaCpp();
   return models.use(request, (entry) =>
-    queued(entry, "infill", async () => {
-      if (request.signal.aborted) return cancelledBeforeStart(request);
-      const completion = new lib.LlamaCompletion({ contextSequence: entry.infillSequence });
-      if (!completion.infillSupported) {
-        completion.dispose();
-        throw new BackendError(
-          "infillUnsupported",
-          `${request.modelPath} has no fill-in-the-middle tokens, so it cannot complete code at the cursor. Choose a code model that supports FIM (a Qwen2.5-Coder, CodeLlama or StarCoder2 base model) for hearth.models.completion.`,
-          "",
-          "hearth.models.completion",
-        );
-      }
-      // The FIM prompt: prefix token, prefix, suffix token, suffix, middle token.
-      const promptTokens = entry.model.tokenize(prefix).length + entry.model.tokenize(suffix).length + 3;
-      try {
-        return await metered(request, send, entry.infillSequence, promptTokens, "completing", (options) =>
-          completion.generateInfillCompletionWithMeta(prefix, suffix, options),
-        );
-      } finally {
-        completion.dispose();
-      }
-    }),
+    queuedUnlessCancelled(entry, request.signal, () => generateInfill(lib, entry, request, fim, send), () => cancelledBeforeStart(request)),
   );
+}
+
+/** A new infill request cancels the model's previous one at once, wherever it is (loading, waiting, evaluating, generating). */
+function supersedeInfill(modelPath: string, id: number): void {
+  const previous = latestInfill.get(modelPath);
+  if (previous !== undefined) cancellations.get(previous)?.abort();
+  latestInfill.set(modelPath, id);
 }
 
 interface PlainRequest {
@@ -130,7 +139,7 @@ async function handle(request: WorkerRequest, signal: AbortSignal, clock: Genera
     case "chat":
       return chat({ ...request, signal, clock }, request.messages);
     case "infill":
-      return infill({ ...request, signal, clock }, infillPrompt(request.request), request.request.suffix);
+      return infill({ ...request, signal, clock }, request.request);
     case "embed":
       return embed({ ...request, signal }, request.texts);
     case "tokenize":
@@ -149,15 +158,20 @@ process.on("message", (message: HostToWorker) => {
   const clock = new GenerationClock();
   const controller = new AbortController();
   cancellations.set(message.id, controller);
+  if (message.type === "infill") supersedeInfill(message.modelPath, message.id);
+  const setting = message.type === "unload" ? undefined : message.setting;
   handle(message, controller.signal, clock)
     .then(
       (result) => send({ type: "result", id: message.id, result: result as never }),
       (error: unknown) => {
-        const known = error instanceof BackendError ? error : new BackendError("internal", (error as Error)?.message ?? String(error));
+        const known = modelFileError(error instanceof BackendError ? error : new BackendError("internal", (error as Error)?.message ?? String(error)), setting);
         send({ type: "error", id: message.id, code: known.code, message: known.message, partialText: known.partialText, setting: known.setting });
       },
     )
-    .finally(() => cancellations.delete(message.id));
+    .finally(() => {
+      cancellations.delete(message.id);
+      if (message.type === "infill" && latestInfill.get(message.modelPath) === message.id) latestInfill.delete(message.modelPath);
+    });
 });
 // The host going away (extension host closed or crashed) ends the worker too.
 process.on("disconnect", () => process.exit(0));

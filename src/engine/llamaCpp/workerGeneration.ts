@@ -64,18 +64,34 @@ interface GenerateOptions {
   readonly onTextChunk: (chunk: string) => void;
 }
 
-/** Runs one generation on `sequence`, streaming its chunks and measuring its usage. */
+/** What a generation function returns: node-llama-cpp's response, and the prompt tokens it got to when cut short. */
+interface GenerateResult {
+  readonly response: string;
+  readonly metadata: { readonly stopReason: string };
+  readonly promptTokens?: number;
+}
+
+/**
+ * Runs one generation on `sequence`, streaming its chunks and measuring its usage with the
+ * sequence's token meter: prompt tokens it did not evaluate came from its KV cache.
+ */
 export async function metered(
   request: GenerationRequest,
   send: Send,
   sequence: NodeLlamaCpp.LlamaContextSequence,
   promptTokens: number,
   doing: string,
-  generate: (options: GenerateOptions) => Promise<{ response: string; metadata: { stopReason: string } }>,
+  generate: (options: GenerateOptions) => Promise<GenerateResult>,
 ): Promise<Generation> {
   const { clock, signal } = request;
   const chunks = new ChunkStream(request.id, send);
   const meter = sequence.tokenMeter.getState();
+  const usage = (prompt: number) => {
+    const used = sequence.tokenMeter.diff(meter);
+    // The last prompt token is evaluated with the first generated one, and metered as output.
+    const evaluated = used.usedInputTokens + Math.min(1, used.usedOutputTokens);
+    return clock.usage(prompt, Math.max(0, prompt - evaluated), used.usedOutputTokens);
+  };
   try {
     const response = await generate({
       signal,
@@ -87,16 +103,9 @@ export async function metered(
         chunks.push(chunk);
       },
     });
-    const used = sequence.tokenMeter.diff(meter);
-    return {
-      text: response.response,
-      stopReason: stopReason(response.metadata.stopReason),
-      // The last prompt token is evaluated with the first generated one and metered as output;
-      // what the sequence did not evaluate at all came from its KV cache.
-      usage: clock.usage(promptTokens, Math.max(0, promptTokens - used.usedInputTokens - 1), used.usedOutputTokens),
-    };
+    return { text: response.response, stopReason: stopReason(response.metadata.stopReason), usage: usage(response.promptTokens ?? promptTokens) };
   } catch (error) {
-    if (signal.aborted) return { text: chunks.text, stopReason: "cancelled", usage: clock.usage(promptTokens, 0, 0) };
+    if (signal.aborted) return { text: chunks.text, stopReason: "cancelled", usage: usage(promptTokens) };
     throw error instanceof BackendError ? error : new BackendError("internal", `llama.cpp failed while ${doing}: ${(error as Error).message}`, chunks.text);
   } finally {
     chunks.flush();

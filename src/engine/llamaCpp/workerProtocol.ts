@@ -21,38 +21,37 @@ export interface SamplingOptions {
   readonly temperature?: number;
 }
 
+/** What every request for a model carries. */
+interface ModelRequest {
+  readonly id: number;
+  readonly modelPath: string;
+  readonly settings: LlamaRunSettings;
+  /** The setting that names the model ("hearth.models.completion"…): errors about the model file point at it. */
+  readonly setting?: string;
+}
+
 /**
  * A request to the worker; `id` pairs it with its answer. `modelPath` is absolute; a request
  * loads that model with `settings` when it is not loaded so (sharing a load under way).
  */
 export type WorkerRequest =
   /** Loads the model (with its context) and describes it. */
-  | { readonly id: number; readonly type: "load"; readonly modelPath: string; readonly settings: LlamaRunSettings }
+  | (ModelRequest & { readonly type: "load" })
   /** A chat answer on the model's chat sequence, streamed as "chunk" messages. */
-  | {
-      readonly id: number;
-      readonly type: "chat";
-      readonly modelPath: string;
-      readonly settings: LlamaRunSettings;
-      readonly messages: readonly ChatMessage[];
-      readonly options: SamplingOptions;
-    }
-  /** A fill-in-the-middle completion on the model's completion sequence, streamed as "chunk" messages. */
-  | {
-      readonly id: number;
-      readonly type: "infill";
-      readonly modelPath: string;
-      readonly settings: LlamaRunSettings;
-      readonly request: InfillRequest;
-      readonly options: SamplingOptions;
-    }
+  | (ModelRequest & { readonly type: "chat"; readonly messages: readonly ChatMessage[]; readonly options: SamplingOptions })
+  /**
+   * A fill-in-the-middle completion on the model's completion sequence, streamed as "chunk"
+   * messages. Latest wins: it cancels the model's infill under way or waiting (which ends as
+   * "cancelled") instead of queueing behind it.
+   */
+  | (ModelRequest & { readonly type: "infill"; readonly request: InfillRequest; readonly options: SamplingOptions })
   /** One embedding vector per text (the embedding context is created on first use). */
-  | { readonly id: number; readonly type: "embed"; readonly modelPath: string; readonly settings: LlamaRunSettings; readonly texts: readonly string[] }
+  | (ModelRequest & { readonly type: "embed"; readonly texts: readonly string[] })
   /**
    * The token count of each text with the model's tokenizer, as plain text (no BOS, special-token
    * text counted as ordinary text). Uses no context: only the model is loaded if needed.
    */
-  | { readonly id: number; readonly type: "tokenize"; readonly modelPath: string; readonly settings: LlamaRunSettings; readonly texts: readonly string[] }
+  | (ModelRequest & { readonly type: "tokenize"; readonly texts: readonly string[] })
   /** Frees every model but those in `keep` (all when absent), once their requests finish. */
   | { readonly id: number; readonly type: "unload"; readonly keep?: readonly string[] };
 

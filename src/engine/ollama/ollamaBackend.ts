@@ -4,10 +4,14 @@
 import { Ollama, type ChatResponse, type GenerateResponse } from "ollama";
 import type { BackendKind } from "../../config/settings";
 import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelInfo } from "../backend";
-import { GenerationClock, infillPrompt } from "../backend";
+import { GenerationClock } from "../backend";
 import { BackendError, isAbortError } from "../backendError";
 import { BackendActivity } from "../backendActivity";
+import { COMPLETION_MODEL_SETTING, infillUnsupportedError } from "../fim/chooseFimFormat";
+import { serverFimPrompt } from "../fim/serverPrompt";
 import { describeNetworkError } from "../networkErrors";
+
+const CHAT_MODEL_SETTING = "hearth.models.chat";
 
 export interface OllamaConfiguration {
   /** Normalised address, such as http://127.0.0.1:11434. */
@@ -45,14 +49,24 @@ export class OllamaBackend implements Backend {
   }
 
   async chat(model: string, messages: readonly ChatMessage[], options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
-    return this.stream(model, signal, options, (client) =>
+    return this.stream(model, signal, options, { role: "chat", setting: CHAT_MODEL_SETTING }, (client) =>
       client.chat({ model, messages: [...messages], stream: true, options: samplingOptions(options), ...this.keepAlive() }),
     (part: ChatResponse) => part.message?.content ?? "");
   }
 
+  /**
+   * "auto": Ollama's template for the model lays out prompt and `suffix` (other files ride
+   * ahead of the prefix as commented headers). A family named in settings: the whole prompt in
+   * that format, in raw mode. A background request (BackendActivity.background).
+   */
   async infill(model: string, request: InfillRequest, options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
-    return this.stream(model, signal, options, (client) =>
-      client.generate({ model, prompt: infillPrompt(request), suffix: request.suffix, stream: true, options: samplingOptions(options), ...this.keepAlive() }),
+    const fim = serverFimPrompt(request);
+    const body =
+      fim.kind === "suffix"
+        ? { prompt: fim.prompt, suffix: fim.suffix, options: samplingOptions(options) }
+        : { prompt: fim.prompt, raw: true, options: { ...samplingOptions(options), stop: [...fim.stop] } };
+    return this.stream(model, signal, options, { role: "completion", setting: COMPLETION_MODEL_SETTING }, (client) =>
+      client.generate({ model, ...body, stream: true, ...this.keepAlive() }),
     (part: GenerateResponse) => part.response ?? "");
   }
 
@@ -171,10 +185,11 @@ export class OllamaBackend implements Backend {
     model: string,
     signal: AbortSignal | undefined,
     options: GenerationOptions,
+    purpose: { readonly role: "chat" | "completion"; readonly setting: string },
     start: (client: Ollama) => Promise<AsyncIterable<T>>,
     textOf: (part: T) => string,
   ): Promise<Generation> {
-    const generation = await this.activity.track(model, () => this.idle(), async () => {
+    const run = async () => {
       const clock = new GenerationClock();
       let text = "";
       let last: T | undefined;
@@ -190,7 +205,7 @@ export class OllamaBackend implements Backend {
           last = part;
         }
       } catch (error) {
-        if (!(signal?.aborted && isAbortError(error))) throw this.explain(error, model, text);
+        if (!(signal?.aborted && isAbortError(error))) throw this.explain(error, model, text, purpose.setting);
       }
       this.used.add(model);
       return {
@@ -199,20 +214,27 @@ export class OllamaBackend implements Backend {
         // Ollama reports evaluated prompt tokens; how many came from its cache it does not say.
         usage: clock.usage(last?.prompt_eval_count ?? 0, 0, last?.eval_count ?? 0),
       } satisfies Generation;
-    });
+    };
+    if (purpose.role === "completion") return this.activity.background(() => this.idle(), run);
+    const generation = await this.activity.track(model, () => this.idle(), run);
     this.activity.finished(generation.usage);
     return generation;
   }
 
-  /** Ollama's failures, told in the user's terms (the ollama client's error shapes are in LIBRARY-NOTES). */
-  private explain(error: unknown, model: string, partialText: string): BackendError {
+  /**
+   * Ollama's failures, told in the user's terms (the ollama client's error shapes are in
+   * LIBRARY-NOTES); `setting` names the model the request was for.
+   */
+  private explain(error: unknown, model: string, partialText: string, setting = CHAT_MODEL_SETTING): BackendError {
     const { host } = this.configuration();
     const status = (error as { status_code?: number }).status_code;
     const message = (error as Error)?.message ?? String(error);
+    // Ollama's 400 for a suffix its template for the model cannot place: "<name> does not support insert".
+    if (/does not support insert/.test(message)) return infillUnsupportedError(model, "it has no fill-in-the-middle support", "qwen2.5-coder:1.5b-base or starcoder2:3b");
     // Ollama's own 404 names the model ("model \"x\" not found, try pulling it first"); another
     // server's 404 page at that address means hearth.ollama.host is not an Ollama server.
     if (/not found/.test(message) && /model/.test(message)) {
-      return new BackendError("modelNotFound", `Ollama has no model named ${model}. Pull it with \`ollama pull ${model}\`, or select another model.`, partialText, "hearth.models.chat");
+      return new BackendError("modelNotFound", `Ollama has no model named ${model}. Pull it with \`ollama pull ${model}\`, or select another model in ${setting}.`, partialText, setting);
     }
     if (status === 404) {
       return new BackendError("badResponse", `${host} answered 404 (${message}): is hearth.ollama.host the address of an Ollama server?`, partialText, "hearth.ollama.host");

@@ -3,12 +3,17 @@
 // llama-server's /infill when the server has it, else /v1/completions with a suffix.
 import type { BackendKind } from "../../config/settings";
 import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelInfo } from "../backend";
-import { GenerationClock, infillPrompt } from "../backend";
+import { GenerationClock } from "../backend";
 import { BackendError, isAbortError } from "../backendError";
 import { BackendActivity } from "../backendActivity";
+import { COMPLETION_MODEL_SETTING } from "../fim/chooseFimFormat";
+import { serverFimPrompt } from "../fim/serverPrompt";
 import { describeNetworkError } from "../networkErrors";
+import { llamaServerInfillBody, readLlamaServerInfillEvent } from "./llamaServerInfill";
 import { askContextWindow } from "./llamaServerProps";
 import { readJsonEvents } from "./serverSentEvents";
+
+const CHAT_MODEL_SETTING = "hearth.models.chat";
 
 export interface OpenAiConfiguration {
   /** Base URL including /v1, without a trailing slash. */
@@ -16,7 +21,7 @@ export interface OpenAiConfiguration {
   readonly apiKey: () => Promise<string | undefined>;
 }
 
-interface StreamedPiece {
+export interface StreamedPiece {
   readonly text: string;
   readonly finishReason?: string | null;
   readonly usage?: { promptTokens: number; reusedPromptTokens: number; completionTokens: number };
@@ -64,8 +69,14 @@ export class OpenAiBackend implements Backend {
     }));
   }
 
+  /**
+   * llama-server's /infill (it lays the prompt out with the model's own FIM tokens, and other
+   * files with their names in input_extra), else /v1/completions: with `suffix` ("auto"), or the
+   * whole prompt in the family's format named in settings. A background request
+   * (BackendActivity.background): no "generating" state, no usage event, no error state.
+   */
   infill(model: string, request: InfillRequest, options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
-    return this.tracked(model, async () => {
+    return this.activity.background(() => this.idle, async () => {
       const baseUrl = this.baseUrl();
       const known = this.hasInfillEndpoint.get(baseUrl);
       if (known !== false) {
@@ -79,11 +90,15 @@ export class OpenAiBackend implements Backend {
           this.hasInfillEndpoint.set(baseUrl, false); // no /infill here: use /v1/completions from now on
         }
       }
-      const body = { model, prompt: infillPrompt(request), suffix: request.suffix, stream: true, ...sampling(options) };
+      const fim = serverFimPrompt(request);
+      const body =
+        fim.kind === "suffix"
+          ? { model, prompt: fim.prompt, suffix: fim.suffix, stream: true, ...sampling(options) }
+          : { model, prompt: fim.prompt, stop: fim.stop, stream: true, ...sampling(options) };
       return this.stream(model, `${baseUrl}/completions`, body, options, signal, (event) => {
         const choice = (event as { choices?: Array<{ text?: string; finish_reason?: string | null }> }).choices?.[0];
         return { text: choice?.text ?? "", finishReason: choice?.finish_reason, usage: readUsage((event as { usage?: OpenAiUsage }).usage) };
-      });
+      }, COMPLETION_MODEL_SETTING);
     });
   }
 
@@ -106,7 +121,7 @@ export class OpenAiBackend implements Backend {
   async load(model: string, signal?: AbortSignal): Promise<LoadedModel> {
     const models = await this.listModels(signal);
     if (!models.some((item) => item.name === model)) {
-      throw new BackendError("modelNotFound", `The server at ${this.baseUrl()} has no model ${model}; it offers ${models.map((m) => m.name).join(", ") || "none"}.`, "", "hearth.models.chat");
+      throw new BackendError("modelNotFound", `The server at ${this.baseUrl()} has no model ${model}; it offers ${models.map((m) => m.name).join(", ") || "none"}.`, "", CHAT_MODEL_SETTING);
     }
     return { name: model };
   }
@@ -143,28 +158,7 @@ export class OpenAiBackend implements Backend {
   /** llama-server's native fill-in-the-middle endpoint, at the server's root. */
   private llamaServerInfill(model: string, request: InfillRequest, options: GenerationOptions, signal: AbortSignal | undefined): Promise<Generation> {
     const root = this.baseUrl().replace(/\/v1$/, "");
-    const body = {
-      model,
-      input_prefix: request.prefix,
-      input_suffix: request.suffix,
-      input_extra: (request.context ?? []).map((text) => ({ filename: "", text })),
-      stream: true,
-      ...(options.maxTokens !== undefined ? { n_predict: options.maxTokens } : {}),
-      ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
-    };
-    return this.stream(model, `${root}/infill`, body, options, signal, (event) => {
-      // llama-server's final event: tokens_evaluated is the whole prompt; timings.prompt_n the part it
-      // evaluated (the rest came from its cache); timings.predicted_n the tokens it generated.
-      const piece = event as { content?: string; stop?: boolean; stop_type?: string; tokens_evaluated?: number; timings?: { prompt_n?: number; predicted_n?: number } };
-      const prompt = piece.tokens_evaluated ?? piece.timings?.prompt_n ?? 0;
-      return {
-        text: piece.content ?? "",
-        finishReason: piece.stop ? (piece.stop_type === "limit" ? "length" : "stop") : null,
-        usage: piece.timings
-          ? { promptTokens: prompt, reusedPromptTokens: Math.max(0, prompt - (piece.timings.prompt_n ?? prompt)), completionTokens: piece.timings.predicted_n ?? 0 }
-          : undefined,
-      };
-    });
+    return this.stream(model, `${root}/infill`, llamaServerInfillBody(model, request, options), options, signal, readLlamaServerInfillEvent, COMPLETION_MODEL_SETTING);
   }
 
   /** Runs a generation as one request of the backend's state, and reports its usage. */
@@ -184,13 +178,15 @@ export class OpenAiBackend implements Backend {
     options: GenerationOptions,
     signal: AbortSignal | undefined,
     read: (event: unknown) => StreamedPiece,
+    /** The setting that names the model, for a 404. */
+    setting = CHAT_MODEL_SETTING,
   ): Promise<Generation> {
     const clock = new GenerationClock();
     let text = "";
     let finishReason: string | null | undefined;
     let usage: StreamedPiece["usage"];
     try {
-      const response = await this.send(url, body, model, signal);
+      const response = await this.send(url, body, model, signal, setting);
       if (!response.body) throw new BackendError("badResponse", `The server at ${url} sent no body.`);
       const events = readJsonEvents(response.body, signal);
       let completed = false;
@@ -227,7 +223,7 @@ export class OpenAiBackend implements Backend {
     };
   }
 
-  private async send(url: string, body: object | undefined, model: string, signal: AbortSignal | undefined): Promise<Response> {
+  private async send(url: string, body: object | undefined, model: string, signal: AbortSignal | undefined, setting = CHAT_MODEL_SETTING): Promise<Response> {
     const apiKey = await this.configuration().apiKey();
     let response: Response;
     try {
@@ -249,7 +245,8 @@ export class OpenAiBackend implements Backend {
       throw new BackendError("unauthorized", `The server at ${this.baseUrl()} refused the request (${response.status}: ${message}). Set its API key with "Hearth: Set API Key for OpenAI-compatible Server".`, "", "hearth.openai.baseUrl");
     }
     if (response.status === 404) {
-      throw new BackendError("modelNotFound", `The server at ${this.baseUrl()} answered 404 for ${new URL(url).pathname}${model ? ` (model ${model})` : ""}: ${message}`, "", "hearth.models.chat");
+      const named = model ? ` The model is set in ${setting}.` : "";
+      throw new BackendError("modelNotFound", `The server at ${this.baseUrl()} answered 404 for ${new URL(url).pathname}${model ? ` (model ${model})` : ""}: ${message}${named}`, "", setting);
     }
     throw new BackendError("badResponse", `The server at ${this.baseUrl()} answered ${response.status}: ${message}`);
   }
