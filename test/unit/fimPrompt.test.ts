@@ -37,7 +37,7 @@ describe("FIM prompt building", () => {
 
   it("derives budgets from the sequence's context size and the answer's length", () => {
     assert.deepEqual(infillBudgets(2048, 64), { room: 1968, suffix: 123, context: 590 });
-    assert.deepEqual(infillBudgets(32768, 128), { room: MAX_INFILL_PROMPT_TOKENS, suffix: 256, context: Math.floor(MAX_INFILL_PROMPT_TOKENS * 0.3) });
+    assert.deepEqual(infillBudgets(32768, 128), { room: MAX_INFILL_PROMPT_TOKENS, suffix: 128, context: Math.floor(MAX_INFILL_PROMPT_TOKENS * 0.3) });
     assert.equal(infillBudgets(100, 256).room, 0, "no room: an empty budget, not a negative one");
   });
 
