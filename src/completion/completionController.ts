@@ -42,7 +42,7 @@ export interface CompletionResult {
 }
 
 /** How a request was answered; the benchmark and the tests read these. */
-export type Outcome = "skipped" | "cacheHit" | "reused" | "generated" | "debounced" | "empty" | "failed";
+export type Outcome = "skipped" | "cacheHit" | "reused" | "generated" | "debounced" | "empty" | "interrupted" | "failed";
 
 export interface CompletionEvent {
   readonly outcome: Outcome;
@@ -52,6 +52,8 @@ export interface CompletionEvent {
   readonly debounceMs: number;
   /** What was shown, if anything. */
   readonly text?: string;
+  /** Why it failed. */
+  readonly error?: string;
   /** The engine's usage, for a request that reached the model. */
   readonly generation?: Generation;
 }
@@ -69,6 +71,9 @@ export interface CompletionControllerOptions {
   readonly reporter: CompletionReporter & { working(): () => void };
 }
 
+/** A generation that has not finished after this long has stalled (loading a model included). */
+const STALL_TIMEOUT_MS = 60_000;
+
 /** Characters of other files' chunks sent as extra context (the engine trims to its token budget). */
 const CONTEXT_CHARS = 6_000;
 
@@ -79,6 +84,7 @@ export class CompletionController {
   readonly onDidAnswer = this.answered.event;
   private readonly problems: CompletionProblems;
   private inflight: InflightRequest | undefined;
+  private lastFailure: string | undefined;
 
   constructor(private readonly options: CompletionControllerOptions) {
     this.problems = new CompletionProblems(options.reporter);
@@ -88,7 +94,8 @@ export class CompletionController {
     const started = performance.now();
     let debounceMs = 0;
     const answer = (outcome: Outcome, text?: string, generation?: Generation) => {
-      this.answered.fire({ outcome, latencyMs: performance.now() - started, debounceMs, ...(text ? { text } : {}), ...(generation ? { generation } : {}) });
+      const error = outcome === "failed" ? this.lastFailure : undefined;
+      this.answered.fire({ outcome, latencyMs: performance.now() - started, debounceMs, ...(text ? { text } : {}), ...(error ? { error } : {}), ...(generation ? { generation } : {}) });
       return text ? { text } : undefined;
     };
     const model = this.options.model();
@@ -122,15 +129,17 @@ export class CompletionController {
     this.inflight?.stream.cancel();
     const finisher = this.finisher(request, prefix, suffix);
     const done = this.options.reporter.working();
+    // The stop plan's time budget counts from the first chunk (the stream filter checks it); a
+    // model loading for the first time may take seconds before that, and only a stall ends it.
     const stream = InfillStream.start(this.options.backend(), model, this.infillRequest(request, prefix, suffix), {
       maxTokens: finisher.plan.maxTokens,
       temperature: 0,
-    }, AbortSignal.timeout(finisher.plan.timeBudgetMs));
+    }, AbortSignal.timeout(STALL_TIMEOUT_MS));
     const finished = this.follow(stream, request, prefix, suffix, true, finisher);
     this.inflight = { prefix, suffix, stream };
     try {
       const text = await abortable(finished, signal);
-      if (text === undefined && !signal.aborted) return answer("failed");
+      if (text === undefined && !signal.aborted) return answer(stream.interrupted ? "interrupted" : "failed");
       const generation = await stream.done.catch(() => undefined);
       return answer(text === undefined ? "debounced" : text ? "generated" : "empty", text, generation);
     } finally {
@@ -194,16 +203,24 @@ export class CompletionController {
       }
       await stream.done;
     } catch (error) {
+      this.lastFailure = (error as Error)?.message ?? String(error);
       this.problems.failed(error, this.options.model());
       return undefined;
     }
     // Cut off (by a newer request, or the time budget) before the filters were done: no
     // finished completion to show or keep.
     if (stream.interrupted && !stoppedByFilter) return undefined;
-    const { text } = finisher.finish();
-    this.cache.set(prefix, suffix, text);
-    this.problems.succeeded();
-    return text;
+    try {
+      const { text } = finisher.finish();
+      this.cache.set(prefix, suffix, text);
+      this.problems.succeeded();
+      return text;
+    } catch (error) {
+      // A bug in a pipeline step: logged, and this completion is dropped.
+      this.lastFailure = (error as Error)?.stack ?? String(error);
+      this.options.reporter.log(`Completion post-processing failed: ${this.lastFailure}`);
+      return undefined;
+    }
   }
 }
 

@@ -44,7 +44,13 @@ describe("inline completions", function () {
       const editor = await editorWith("// Sums the numbers.\nexport function sum(values: number[]): number {\n  let total = 0;\n  for (const value of values) {\n    ");
       const before = editor.document.getText();
       await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
-      const shown = (await eventually(() => events.find((event) => event.outcome === "generated"), "a completion from the worker", 30_000)) as CompletionEvent;
+      const shown = (await eventually(
+        () => events.find((event) => event.outcome === "generated"),
+        "a completion from the worker",
+        30_000,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; answers so far: ${JSON.stringify(events)}; status: ${api.completions.statusBar.item.text}`);
+      })) as CompletionEvent;
       assert.ok(shown.generation && shown.generation.usage.promptTokens > 0, "the prompt went through the worker");
       assert.ok(shown.text, "the item has text");
       // The engine's status bar item is untouched by a completion: no "generating", no speed from it.

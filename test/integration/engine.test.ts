@@ -43,7 +43,7 @@ describe("engine", function () {
       await eventually(() => api.settings.current.models.chat === "/nonexistent/model.gguf", "settings");
       await vscode.commands.executeCommand("hearth.loadModel");
       await eventually(() => errors.calls.length > 0, "an error message");
-      assert.deepEqual(errors.calls[0], ["The model file /nonexistent/model.gguf does not exist.", "Open Setting"]);
+      assert.deepEqual(errors.calls[0], ["The model file /nonexistent/model.gguf does not exist. The model is set in hearth.models.chat.", "Open Setting"]);
       await eventually(() => api.statusBar.item.text.startsWith("$(error)"), "the status bar shows the error");
     } finally {
       errors.restore();

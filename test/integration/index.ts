@@ -8,7 +8,9 @@ import CountingReporter from "../support/countingReporter";
 
 export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: "bdd", color: false, timeout: 30_000, reporter: CountingReporter });
-  const files = (await fs.readdir(__dirname)).filter((name) => name.endsWith(".test.js")).sort();
+  // HEARTH_INTEGRATION_FILES=completion,engine runs only those suites (when debugging one).
+  const only = process.env.HEARTH_INTEGRATION_FILES?.split(",").map((name) => `${name.trim()}.test.js`);
+  const files = (await fs.readdir(__dirname)).filter((name) => name.endsWith(".test.js") && (!only || only.includes(name))).sort();
   for (const file of files) mocha.addFile(path.join(__dirname, file));
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} integration test(s) failed`);

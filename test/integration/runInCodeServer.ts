@@ -22,6 +22,7 @@ async function main(): Promise<number> {
       ...(process.env.HEARTH_RESULTS_FILE ? { HEARTH_RESULTS_FILE: process.env.HEARTH_RESULTS_FILE } : {}),
       ...(process.env.HEARTH_METRICS_FILE ? { HEARTH_METRICS_FILE: process.env.HEARTH_METRICS_FILE } : {}),
       HEARTH_TEST_SCRATCH: scratch,
+      ...(process.env.HEARTH_INTEGRATION_FILES ? { HEARTH_INTEGRATION_FILES: process.env.HEARTH_INTEGRATION_FILES } : {}),
     },
   });
   const browser = await launchBrowser();

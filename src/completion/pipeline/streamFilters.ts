@@ -52,7 +52,7 @@ export class StreamFilter {
   private scanned = 0;
   private stopped: FilterResult | undefined;
   private readonly now: () => number;
-  private readonly startedAt: number;
+  private startedAt: number | undefined;
   private readonly closable: Closable;
   private readonly scanner: CodeScanner;
   private readonly open: Opener[];
@@ -78,7 +78,6 @@ export class StreamFilter {
     options: StreamFilterOptions = {},
   ) {
     this.now = options.now ?? (() => performance.now());
-    this.startedAt = this.now();
     this.closable = options.closable ?? closableAtCursor(context.prefix, context.suffix, context.languageId);
     this.scanner = new CodeScanner(context.languageId, this.closable.openString);
     this.open = [...this.closable.openers];
@@ -94,6 +93,8 @@ export class StreamFilter {
 
   push(chunk: string): FilterResult {
     if (this.stopped) return this.stopped;
+    // The budget is for generating: a model loading before its first chunk does not count.
+    this.startedAt ??= this.now();
     this.raw += chunk;
     while (this.scanned < this.raw.length && !this.stopped) this.scanChar(this.scanned++);
     if (!this.stopped && this.now() - this.startedAt >= this.plan.timeBudgetMs) {

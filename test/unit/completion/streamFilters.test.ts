@@ -38,7 +38,7 @@ describe("stream filters", () => {
     assert.equal(filter.end().text, 'log(")"); // }\n  ');
   });
 
-  it("stops at the time budget, keeping whole lines of a multi-line completion", () => {
+  it("stops at the time budget counted from the first chunk (not a model's load), keeping whole lines of a multi-line completion", () => {
     let time = 0;
     const filter = filterAt("function f() {\n  █\n}", "typescript", { timeBudgetMs: 100 }, () => time);
     assert.equal(filter.push("a();\n  b(").stop, false);
@@ -47,8 +47,10 @@ describe("stream filters", () => {
 
     let single = 0;
     const line = filterAt("const x = █", "typescript", { timeBudgetMs: 100 }, () => single);
-    single = 150;
-    assert.deepEqual(line.push("comp"), { text: "comp", stop: true, cause: "timeBudget" });
+    single = 5_000; // the model took seconds to load: the budget starts with its first chunk
+    assert.deepEqual(line.push("co"), { text: "co", stop: false, cause: undefined });
+    single = 5_150;
+    assert.deepEqual(line.push("mp"), { text: "comp", stop: true, cause: "timeBudget" });
   });
 
   it("judges the last line when the generation ends", () => {
