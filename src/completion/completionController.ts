@@ -74,16 +74,21 @@ export interface CompletionControllerOptions {
 /** A generation that has not finished after this long has stalled (loading a model included). */
 const STALL_TIMEOUT_MS = 60_000;
 
+/** Documents whose completions stay cached. */
+const CACHED_DOCUMENTS = 8;
+
 /** Characters of other files' chunks sent as extra context (the engine trims to its token budget). */
 const CONTEXT_CHARS = 6_000;
 
 export class CompletionController {
-  readonly cache = new CompletionCache();
+  /** One cache per document (language and path in the key): two files that start alike share nothing. */
+  private readonly caches = new Map<string, CompletionCache>();
   private readonly answered = new Emitter<CompletionEvent>();
   /** Each request's outcome, when it is answered (tests and the benchmark listen). */
   readonly onDidAnswer = this.answered.event;
   private readonly problems: CompletionProblems;
-  private inflight: InflightRequest | undefined;
+  /** The generation in flight, and the document it is for (cache key). */
+  private inflight: (InflightRequest & { readonly document: string }) | undefined;
   private lastFailure: string | undefined;
 
   constructor(private readonly options: CompletionControllerOptions) {
@@ -109,13 +114,19 @@ export class CompletionController {
     if (!verdict.request) return answer("skipped");
 
     const { prefix, suffix } = documentWindow(document, line, character);
-    const cached = this.cache.get(prefix, suffix);
-    if (cached) return answer("cacheHit", cached.text);
+    const cache = this.cacheFor(request);
+    const cached = cache.get(prefix, suffix);
+    // "Nothing to show here" is remembered, except when the user asks explicitly.
+    if (cached && !(request.explicit && cached.text === "")) return answer("cacheHit", cached.text);
 
-    const reuse = reuseInflight(this.inflight, prefix, suffix);
-    if (reuse.reuse) {
-      const text = await abortable(this.follow(reuse.stream, request, prefix, suffix, false), signal);
-      return answer(text === undefined ? "debounced" : text ? "reused" : "empty", text);
+    const reuse = reuseInflight(this.inflight?.document === documentKey(request) ? this.inflight : undefined, prefix, suffix);
+    // Only a generation that has written something, on the same line: before its first token a
+    // new request costs little more (the KV cache), and Enter changes the shape of what is wanted.
+    if (reuse.reuse && this.inflight?.stream.text && !reuse.typed.includes("\n")) {
+      const text = await abortable(this.follow(reuse.stream, request, prefix, suffix, false, cache), signal);
+      if (signal.aborted) return answer("debounced");
+      if (text !== undefined) return answer(text ? "reused" : "empty", text);
+      // The generation went another way than the user typed: ask anew.
     }
 
     if (!request.explicit) {
@@ -135,8 +146,8 @@ export class CompletionController {
       maxTokens: finisher.plan.maxTokens,
       temperature: 0,
     }, AbortSignal.timeout(STALL_TIMEOUT_MS));
-    const finished = this.follow(stream, request, prefix, suffix, true, finisher);
-    this.inflight = { prefix, suffix, stream };
+    const finished = this.follow(stream, request, prefix, suffix, true, cache, finisher);
+    this.inflight = { prefix, suffix, stream, document: documentKey(request) };
     try {
       const text = await abortable(finished, signal);
       if (text === undefined && !signal.aborted) return answer(stream.interrupted ? "interrupted" : "failed");
@@ -158,20 +169,41 @@ export class CompletionController {
     if (!gateRequest({ lineText: document.lineAt(line).text, character, hasSelection: !request.selectionEmpty, documentLength: 0 }).request) return;
     const { prefix, suffix } = documentWindow(document, line, character);
     const stream = InfillStream.start(this.options.backend(), model, this.infillRequest(request, prefix, suffix), { maxTokens: 1, temperature: 0 });
-    await stream.done.catch(() => undefined); // a failure is reported by the next completion
+    // A failure counts like a completion's (a worker crashing on load pauses completions).
+    await stream.done.catch((error: unknown) => this.failed(error));
+  }
+
+  /** Stops the generation in flight (a chat answer started: it gets the CPU). */
+  cancel(): void {
+    this.inflight?.stream.cancel();
+    this.inflight = undefined;
   }
 
   /** Settings changed: cached completions may come from another model, and old failures may be fixed. */
   reset(): void {
-    this.inflight?.stream.cancel();
-    this.inflight = undefined;
-    this.cache.clear();
+    this.cancel();
+    this.caches.clear();
     this.problems.reset();
   }
 
   dispose(): void {
     this.reset();
     this.answered.dispose();
+  }
+
+  private cacheFor(request: CompletionRequest): CompletionCache {
+    const key = documentKey(request);
+    let cache = this.caches.get(key);
+    if (cache) this.caches.delete(key); // most recent last
+    cache ??= new CompletionCache();
+    this.caches.set(key, cache);
+    if (this.caches.size > CACHED_DOCUMENTS) this.caches.delete(this.caches.keys().next().value as string);
+    return cache;
+  }
+
+  private failed(error: unknown): void {
+    this.lastFailure = (error as Error)?.message ?? String(error);
+    this.problems.failed(error, this.options.model());
   }
 
   private infillRequest(request: CompletionRequest, prefix: string, suffix: string): InfillRequest {
@@ -191,7 +223,15 @@ export class CompletionController {
    * the text to show ("" for nothing; undefined when it failed). The one that started the
    * generation stops it when the filters say so.
    */
-  private async follow(stream: TextStream, request: CompletionRequest, prefix: string, suffix: string, owner: boolean, finisher = this.finisher(request, prefix, suffix)): Promise<string | undefined> {
+  private async follow(
+    stream: TextStream,
+    request: CompletionRequest,
+    prefix: string,
+    suffix: string,
+    owner: boolean,
+    cache: CompletionCache,
+    finisher = this.finisher(request, prefix, suffix),
+  ): Promise<string | undefined> {
     let stoppedByFilter = false;
     try {
       for await (const chunk of stream) {
@@ -201,18 +241,18 @@ export class CompletionController {
           break;
         }
       }
-      await stream.done;
+      // Stopped by its own filters: the answer is ready, whatever the rest of the generation does.
+      if (!stoppedByFilter) await stream.done;
     } catch (error) {
-      this.lastFailure = (error as Error)?.message ?? String(error);
-      this.problems.failed(error, this.options.model());
+      if (owner) this.failed(error);
       return undefined;
     }
-    // Cut off (by a newer request, or the time budget) before the filters were done: no
-    // finished completion to show or keep.
-    if (stream.interrupted && !stoppedByFilter) return undefined;
+    // Cut off (by a newer request, or a stall) before the filters were done, or a reused
+    // generation that wrote something else than the user typed: no finished completion here.
+    if (!stoppedByFilter && (stream.interrupted || (stream as { diverged?: boolean }).diverged)) return undefined;
     try {
       const { text } = finisher.finish();
-      this.cache.set(prefix, suffix, text);
+      cache.set(prefix, suffix, text);
       this.problems.succeeded();
       return text;
     } catch (error) {
@@ -222,6 +262,10 @@ export class CompletionController {
       return undefined;
     }
   }
+}
+
+function documentKey(request: CompletionRequest): string {
+  return `${request.document.languageId}\u0000${request.path ?? "untitled"}`;
 }
 
 /** The promise's value, or undefined as soon as `signal` aborts (the work goes on). */

@@ -20,6 +20,9 @@ export interface CompletionFeature extends vscode.Disposable {
   readonly recent: RecentContext;
 }
 
+/** Files that usually hold secrets: never sent as context. */
+const SECRET_FILE = /(^|\/)(\.env(\..*)?|\.npmrc|\.netrc|\.pypirc|id_[a-z0-9]+|.*\.(pem|key|p12|pfx|keystore)|credentials(\.\w+)?|secrets?(\.\w+)?)$/i;
+
 /** Idle time after switching files before the engine is warmed with the new file's context. */
 const WARM_AFTER_MS = 1_000;
 
@@ -48,10 +51,16 @@ export function registerCompletions(settings: SettingsService, engine: Engine, g
   });
   const provider = new HearthInlineCompletionProvider(controller, completionSwitch);
 
-  /** Notes the lines around `line` of a document as extra context for completions in other files. */
+  /**
+   * Notes the lines around `line` of a document as extra context for completions in other files:
+   * only workspace files in languages where completions are on, never settings, git objects or
+   * files that usually hold secrets (they would be sent to the completion model's server).
+   */
   const remember = (document: vscode.TextDocument, line: number) => {
+    if (!["file", "vscode-remote"].includes(document.uri.scheme) || !vscode.workspace.getWorkspaceFolder(document.uri)) return;
+    if (!completionSwitch.languageOn(document.languageId) || SECRET_FILE.test(document.uri.path)) return;
     const path = workspacePath(document.uri);
-    if (!path || document.uri.scheme === "output") return;
+    if (!path) return;
     const { startLine, endLine } = chunkWindow(line, document.lineCount);
     recent.record(path, document.getText(new vscode.Range(startLine, 0, endLine, 0)), startLine);
   };
@@ -95,9 +104,13 @@ export function registerCompletions(settings: SettingsService, engine: Engine, g
     vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, provider),
     registerCompletionCommands(completionSwitch),
     vscode.commands.registerCommand("hearth.completionAccepted", () => {
-      // The next completion is asked for at once, from the end of the accepted one.
+      // The next completion is asked for at once, from the end of the accepted one (not while a
+      // chat answer is being written: that has the CPU).
+      if (engine.state.kind === "generating") return;
       setTimeout(() => void vscode.commands.executeCommand("editor.action.inlineSuggest.trigger"), 0);
     }),
+    // A chat answer starting gets the CPU: a completion still generating gives way.
+    engine.onDidChangeState((state) => state.kind === "generating" && controller.cancel()),
     vscode.workspace.onDidChangeTextDocument((event) => {
       if (event.contentChanges.length && event.document === vscode.window.activeTextEditor?.document) debouncer.recordKeystroke();
     }),

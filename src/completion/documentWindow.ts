@@ -3,12 +3,14 @@
 // The prefix window starts on a multiple of WINDOW_STEP lines, so moving down a line keeps the
 // same first line (and the engine's KV cache) for WINDOW_STEP lines instead of none.
 // Reads line by line: cost follows the window, never the file (a multi-megabyte file is fine).
+// The caps keep what a server gets (Ollama, an OpenAI-compatible one) within a usual context.
 
 export const PREFIX_LINES = 256;
 export const SUFFIX_LINES = 64;
 const WINDOW_STEP = 32;
-const PREFIX_MAX_CHARS = 32_000;
-const SUFFIX_MAX_CHARS = 8_000;
+/** About 3,000 tokens: more than the engine's prompt budget, little enough for a server's context. */
+const PREFIX_MAX_CHARS = 12_000;
+const SUFFIX_MAX_CHARS = 3_000;
 
 /** What a document must offer (vscode.TextDocument does). */
 export interface LineSource {
@@ -39,6 +41,10 @@ export function documentWindow(document: LineSource, line: number, character: nu
     size += text.length + 1;
     before.push(text);
   }
+  // Cut by the character cap: start on the next multiple of WINDOW_STEP too, so the start stays
+  // put while the user types on (a server's prompt cache keeps working).
+  const start = line - before.length;
+  if (start > first) before.length = Math.max(0, line - Math.ceil(start / WINDOW_STEP) * WINDOW_STEP);
   before.reverse();
   before.push(linePrefix);
 

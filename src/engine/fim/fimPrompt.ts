@@ -18,6 +18,12 @@ import { keepPrefix, prefixAnchor, type PrefixAnchor } from "./stablePrefix";
 export interface PromptTokenizer {
   /** Tokens of plain text (special-token text stays text); `leadingSpace`: as SentencePiece encodes a string's start. */
   tokenize(text: string, leadingSpace?: boolean): readonly number[];
+  /**
+   * The model's own tokenizer, when `tokenize` is a faster count that can differ from it (line by
+   * line: BPE tokenizers merge a line break with the next line's indentation, or blank lines):
+   * the prompt's tokens come from this one, the budget decisions from the other.
+   */
+  readonly whole?: PromptTokenizer;
 }
 
 /** What a sequence remembers of its last prompt. */
@@ -69,8 +75,9 @@ export function buildFimPrompt(
     pieces = layoutFimPrompt(format, parts);
   }
   const anchorOut = prefix === kept.text ? kept.anchor : prefixAnchor(prefix, true);
+  const exact = tokenizer.whole ?? tokenizer;
   return {
-    tokens: pieces.flatMap((piece) => ("special" in piece ? [specialId(piece.special.id, piece.special.text)] : [...tokenizer.tokenize(piece.text, piece.leadingSpace)])),
+    tokens: pieces.flatMap((piece) => ("special" in piece ? [specialId(piece.special.id, piece.special.text)] : [...exact.tokenize(piece.text, piece.leadingSpace)])),
     parts,
     memory: { formatKey: formatKey(format), path: request.path, files: files.map(fileKey), prefix: anchorOut },
   };

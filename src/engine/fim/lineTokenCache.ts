@@ -4,8 +4,9 @@
 // per 6,000 characters, and the builder counts the same text several times).
 //
 // The model tokenizer it wraps tokenizes each line as if it followed a line break (node-llama-cpp's
-// "trimLeadingSpace"), so the tokens match the whole text's except where a tokenizer would merge
-// across a line break, which code tokenizers' pre-tokenizers split at.
+// "trimLeadingSpace"). The counts are close to the whole text's, not equal: BPE tokenizers
+// (StarCoder2, Qwen2.5) merge a line break with the next line's indentation, or blank lines. So
+// these counts decide what fits, and the prompt itself is tokenized whole (`whole`).
 import type { PromptTokenizer } from "./fimPrompt";
 
 /** Lines remembered; when full, the half least recently used is forgotten. */
@@ -15,6 +16,10 @@ export class LineTokenCache implements PromptTokenizer {
   private readonly lines = new Map<string, readonly number[]>();
 
   constructor(private readonly inner: PromptTokenizer) {}
+
+  get whole(): PromptTokenizer {
+    return this.inner;
+  }
 
   tokenize(text: string, leadingSpace?: boolean): readonly number[] {
     if (text === "") return [];

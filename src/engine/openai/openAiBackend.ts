@@ -6,7 +6,7 @@ import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions,
 import { GenerationClock } from "../backend";
 import { BackendError, isAbortError } from "../backendError";
 import { BackendActivity } from "../backendActivity";
-import { COMPLETION_MODEL_SETTING } from "../fim/chooseFimFormat";
+import { COMPLETION_MODEL_SETTING, infillUnsupportedError } from "../fim/chooseFimFormat";
 import { serverFimPrompt } from "../fim/serverPrompt";
 import { describeNetworkError } from "../networkErrors";
 import { llamaServerInfillBody, readLlamaServerInfillEvent } from "./llamaServerInfill";
@@ -86,6 +86,8 @@ export class OpenAiBackend implements Backend {
           if (generation.stopReason !== "cancelled" || generation.text) this.hasInfillEndpoint.set(baseUrl, true);
           return generation;
         } catch (error) {
+          // llama-server answers 501 for a model without FIM tokens: a chat model, not a missing endpoint.
+          if (error instanceof BackendError && / 501: /.test(error.message)) throw infillUnsupportedError(model, "the server says it cannot fill in the middle");
           if (!(error instanceof BackendError && error.code === "modelNotFound" && known === undefined)) throw error;
           this.hasInfillEndpoint.set(baseUrl, false); // no /infill here: use /v1/completions from now on
         }

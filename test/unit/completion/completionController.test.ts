@@ -154,4 +154,34 @@ describe("completion controller", () => {
     assert.equal(crashing.calls.length, 2);
     assert.match(crashed.notices.at(-1) ?? "", /stopped 2 times in a row .* completions are paused/);
   });
+
+  it("a user ahead of a generation that has written nothing yet gets a new request where they stopped", async () => {
+    const { backend, calls } = scriptedBackend({ output: "other();", pieces: 2, delayMs: 60 });
+    const { controller } = setup(backend);
+    const first = controller.complete(at("function f() {\n  |\n}"), live());
+    await new Promise((resolve) => setTimeout(resolve, 10)); // nothing written yet
+    const second = await controller.complete(at("function f() {\n  ret|\n}"), live());
+    await first;
+    assert.equal(calls.length, 2, "not glued to a generation that went another way");
+    assert.equal(calls[1].request.prefix, "function f() {\n  ret");
+    assert.equal(second?.text, "other();");
+  });
+
+  it("an explicit request asks again where the cache only knows there was nothing to show", async () => {
+    const { backend, calls } = scriptedBackend({ output: "" });
+    const { controller } = setup(backend);
+    assert.equal(await controller.complete(at("let a = |"), live()), undefined);
+    assert.equal(await controller.complete(at("let a = |"), live()), undefined);
+    assert.equal(calls.length, 1, "the empty answer is remembered for automatic requests");
+    await controller.complete(at("let a = |", true), live());
+    assert.equal(calls.length, 2);
+  });
+
+  it("two files that read alike keep their completions apart", async () => {
+    const { backend, calls } = scriptedBackend({ output: "1;" });
+    const { controller } = setup(backend);
+    await controller.complete(at("let a = |"), live());
+    await controller.complete({ ...at("let a = |"), path: "other.ts" }, live());
+    assert.equal(calls.length, 2);
+  });
 });
