@@ -46,7 +46,8 @@ async function main(): Promise<void> {
 
   // Every infill that reaches the engine: how long the call took and what the worker evaluated.
   const calls: Array<{ ms: number; generation?: Generation }> = [];
-  let lastEngineMs = 0;
+  /** The engine's time for each generation a request was answered with. */
+  const engineTime = new WeakMap<object, number>(); // by usage object: a cancelled copy of a generation keeps it
   const backend: Pick<Backend, "infill"> = {
     infill: async (...args) => {
       const started = performance.now();
@@ -56,7 +57,8 @@ async function main(): Promise<void> {
         call.generation = await llamaCpp.infill(...args);
         return call.generation;
       } finally {
-        call.ms = lastEngineMs = performance.now() - started;
+        call.ms = performance.now() - started;
+        if (call.generation) engineTime.set(call.generation.usage, call.ms);
       }
     },
   };
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
     debouncer,
     reporter: { working: () => () => undefined, problem: () => undefined, notify: (message) => console.error(message), log: (message) => console.error(message) },
   });
-  controller.onDidAnswer((event) => events.push({ ...event, engineMs: event.outcome === "generated" ? lastEngineMs : 0 }));
+  controller.onDidAnswer((event) => events.push({ ...event, engineMs: event.generation ? (engineTime.get(event.generation.usage) ?? NaN) : 0 }));
   for (const file of session.openFiles) recent.record(file.path, file.text.split("\n").slice(0, 64).join("\n"), 0);
 
   // Load the model first: the session measures typing, not loading.
