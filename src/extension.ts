@@ -14,15 +14,21 @@ import { SettingsService } from "./config/settingsService";
 import { Engine, modelLabel } from "./engine/engine";
 import { OPENAI_API_KEY_SECRET, registerEngineCommands } from "./ui/engineCommands";
 import { EngineStatusBar } from "./ui/engineStatusBar";
-import { registerModelCommands } from "./models/modelCommands";
+import { registerDownloadCommands } from "./models/downloadCommands";
+import { HuggingFaceAccess } from "./models/huggingFaceAccess";
+import { InstallModelCommand } from "./models/installModelCommand";
+import { ModelCommands, registerModelCommands } from "./models/modelCommands";
+import { ModelDownloads } from "./models/modelDownloads";
 import { ModelsFolder } from "./models/modelsFolder";
 import { ModelsTreeProvider } from "./models/modelsTreeProvider";
+import { registerOllamaCommands } from "./models/ollamaCommands";
 
 /** What activate() returns: the parts integration tests (and other extensions) can look at. */
 export interface HearthApi {
   readonly settings: SettingsService;
   readonly modelsFolder: ModelsFolder;
   readonly modelsView: ModelsTreeProvider;
+  readonly modelDownloads: ModelDownloads;
   readonly chatView: ChatViewProvider;
   readonly conversations: ConversationStore;
   readonly engine: Engine;
@@ -37,7 +43,6 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
   const log = vscode.window.createOutputChannel("Hearth", { log: true });
   const settings = new SettingsService(log);
   const modelsFolder = new ModelsFolder(settings, path.join(context.globalStorageUri.fsPath, "models"));
-  const modelsView = new ModelsTreeProvider(modelsFolder, settings, log);
   const engine = new Engine({
     settings: () => settings.current,
     modelsDirectory: () => modelsFolder.directory,
@@ -48,6 +53,12 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     notify: (message) => void vscode.window.showInformationMessage(message),
   });
   const statusBar = new EngineStatusBar(engine, settings);
+  // Downloads build their manager on first use: no folder is read and no socket opened at activation.
+  const huggingFace = new HuggingFaceAccess(context.secrets);
+  const modelDownloads = new ModelDownloads(modelsFolder, huggingFace, log);
+  const modelsView = new ModelsTreeProvider(modelsFolder, settings, modelDownloads, engine, log);
+  const modelCommands = new ModelCommands(settings, modelsFolder, engine, log);
+  const installModel = new InstallModelCommand(settings, modelsFolder, modelDownloads, huggingFace, modelCommands);
   // Conversations live in Hearth's storage folder, one file each; nothing is read until the Chat view asks.
   const conversations = new ConversationStore(path.join(context.globalStorageUri.fsPath, "conversations"), (level, message) => log[level](message));
   const chatSession = new ChatSession({
@@ -79,9 +90,9 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
 
   const describeModelsView = () => {
     modelsTree.message =
-      settings.current.backend === "llamaCpp"
-        ? undefined
-        : vscode.l10n.t("These GGUF files are for the llama.cpp backend; the selected backend is {0}.", settings.current.backend);
+      settings.current.backend === "openai"
+        ? vscode.l10n.t("These GGUF files are for the llama.cpp backend; the selected backend is {0}.", settings.current.backend)
+        : undefined;
   };
   describeModelsView();
 
@@ -89,6 +100,7 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     log,
     settings,
     modelsFolder,
+    modelDownloads,
     modelsView,
     modelsTree,
     chatView,
@@ -100,7 +112,9 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     modelsFolder.onDidChange(() => engine.clearError()),
     registerEngineCommands(engine, settings, context.secrets),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chatView),
-    registerModelCommands(settings, modelsFolder, engine, log),
+    registerModelCommands(modelCommands),
+    registerDownloadCommands(installModel, modelDownloads, huggingFace),
+    registerOllamaCommands(engine, settings, () => modelsView.refresh(), log),
     registerChatCommands(chatView, settings, log),
     vscode.commands.registerCommand("hearth.newConversation", async () => {
       await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
@@ -126,7 +140,7 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     ),
   );
   log.info(`Hearth ${(context.extension.packageJSON as { version: string }).version} activated (${vscode.env.remoteName ?? "local"} extension host).`);
-  return { settings, modelsFolder, modelsView, chatView, conversations, engine, statusBar, completions };
+  return { settings, modelsFolder, modelsView, modelDownloads, chatView, conversations, engine, statusBar, completions };
 }
 
 /** Stops an answer being written, so it is saved as stopped rather than left unfinished. */

@@ -73,6 +73,8 @@ export const SETTING_DEFAULTS = {
   "models.chat": "",
   "models.completion": "",
   "models.embedding": "",
+  // Read by the Models view's downloads (src/models/huggingFaceAccess.ts), not part of HearthSettings.
+  "huggingFace.endpoint": "https://huggingface.co",
   "llamaCpp.gpuLayers": "auto",
   "llamaCpp.contextSize": 4096,
   "llamaCpp.threads": 0,

@@ -1,45 +1,86 @@
-// The Models view: the GGUF files in the models folder, their sizes, and which role (chat,
-// completion, embedding) each is selected for. The empty state is package.json's viewsWelcome.
+// The Models view: groups of models — Installed (GGUF files in the models folder, with what their
+// headers say and which role each fills), Downloads (running and partial), Recommended (the
+// curated catalog, marked against this machine's memory) and, with the Ollama backend, the models on
+// the Ollama server. Nothing is read until the view asks: headers are read when Installed is shown,
+// and cached by path and modification time.
 import * as vscode from "vscode";
 import type { SettingsService } from "../config/settingsService";
-import { formatBytes, type ModelFile } from "../modelStore/modelFiles";
+import type { Engine } from "../engine/engine";
+import { OllamaBackend } from "../engine/ollama/ollamaBackend";
+import { GgufFactsCache } from "../modelStore/ggufFacts";
+import { estimatedMemoryBytes, machineFit, thisMachine } from "../modelStore/machineFit";
+import { groupInstalledFiles } from "../modelStore/installedModels";
+import { shippedCatalog } from "../modelStore/modelCatalog";
+import { rolesUsingFile, MODEL_ROLES } from "../modelStore/modelRoles";
+import type { ModelDownloads } from "./modelDownloads";
 import type { ModelsFolder } from "./modelsFolder";
-import { rolesUsingFile, type ModelRole } from "../modelStore/modelRoles";
+import type { ModelGroup, ModelTreeNode } from "./modelsTreeNodes";
+import { treeItemFor } from "./modelsTreeItems";
 
-export interface ModelTreeNode {
-  readonly kind: "modelFile";
-  readonly file: ModelFile;
-  readonly roles: readonly ModelRole[];
-}
+export type { ModelTreeNode } from "./modelsTreeNodes";
 
 export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = new vscode.EventEmitter<ModelTreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscriptions: vscode.Disposable[];
   /** The last listing error shown, so an unreadable folder is reported once, not on every refresh. */
   private lastError: string | undefined;
+  readonly facts = new GgufFactsCache();
 
   constructor(
     private readonly folder: ModelsFolder,
     private readonly settings: SettingsService,
+    private readonly downloads: ModelDownloads,
+    private readonly engine: Engine,
     private readonly log: vscode.LogOutputChannel,
   ) {
     // Settings changes can move the role marks (which model is used for chat, completion…).
-    this.subscriptions = [folder.onDidChange(() => this.refresh()), settings.onDidChange(() => this.refresh())];
+    this.subscriptions = [
+      folder.onDidChange(() => this.refresh()),
+      settings.onDidChange(() => this.refresh()),
+      downloads.onDidChange(() => this.refresh()),
+    ];
   }
 
   refresh(): void {
-    this.changed.fire();
+    this.changed.fire(undefined);
   }
 
   async getChildren(element?: ModelTreeNode): Promise<ModelTreeNode[]> {
-    if (element) return [];
+    if (!element) return this.groups();
+    if (element.kind !== "group") return [];
+    switch (element.group) {
+      case "installed":
+        return this.installed();
+      case "downloads":
+        return this.downloadNodes();
+      case "recommended":
+        return this.recommended();
+      case "ollama":
+        return this.ollama();
+    }
+  }
+
+  getTreeItem(node: ModelTreeNode): vscode.TreeItem {
+    return treeItemFor(node);
+  }
+
+  /** The installed GGUF files (the nodes commands such as Select and Remove act on). */
+  async installed(): Promise<ModelTreeNode[]> {
     const directory = this.folder.directory;
     try {
-      const files = await this.folder.list();
+      const models = groupInstalledFiles(await this.folder.list());
       this.lastError = undefined;
-      const models = this.settings.current.models;
-      return files.map((file) => ({ kind: "modelFile", file, roles: rolesUsingFile(file.path, models, directory) }));
+      const selected = this.settings.current.models;
+      const memory = thisMachine();
+      const nodes = await Promise.all(
+        models.map(async ({ file, parts, sizeBytes }): Promise<ModelTreeNode> => {
+          const facts = await this.facts.get(file.path, file.modified.getTime());
+          const fit = machineFit(estimatedMemoryBytes(sizeBytes, facts?.kvShape), memory);
+          return { kind: "modelFile", file, parts, roles: rolesUsingFile(file.path, selected, directory), facts, fit };
+        }),
+      );
+      return nodes.length ? nodes : [{ kind: "message", text: vscode.l10n.t("No models yet: Install Model…"), command: "hearth.installModel" }];
     } catch (error) {
       const message = vscode.l10n.t("Hearth could not list the models folder {0}: {1}", directory, (error as Error).message);
       if (message !== this.lastError) {
@@ -51,25 +92,53 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
     }
   }
 
-  getTreeItem(node: ModelTreeNode): vscode.TreeItem {
-    const { file, roles } = node;
-    const item = new vscode.TreeItem(file.name, vscode.TreeItemCollapsibleState.None);
-    item.id = file.path;
-    item.description = [formatBytes(file.sizeBytes), ...roles].join(" · ");
-    item.iconPath = new vscode.ThemeIcon(roles.length ? "pass-filled" : "file-binary");
-    item.contextValue = "hearth.model.gguf";
-    item.resourceUri = vscode.Uri.file(file.path);
-    item.tooltip = new vscode.MarkdownString(
-      [
-        `**${file.name}**`,
-        "",
-        `${formatBytes(file.sizeBytes)} · modified ${file.modified.toLocaleString()}`,
-        "",
-        `\`${file.path}\``,
-        roles.length ? `\n\nSelected for: ${roles.join(", ")}` : "",
-      ].join("\n"),
-    );
-    return item;
+  private async groups(): Promise<ModelTreeNode[]> {
+    const groups: ModelGroup[] = [];
+    if (this.settings.current.backend === "ollama") groups.push("ollama");
+    groups.push("installed");
+    if (this.downloads.statuses().length || (await this.downloads.partials().catch(() => [])).length) groups.push("downloads");
+    groups.push("recommended");
+    return groups.map((group) => ({ kind: "group", group }));
+  }
+
+  private async downloadNodes(): Promise<ModelTreeNode[]> {
+    const running: ModelTreeNode[] = this.downloads.statuses().map((status) => ({ kind: "download", status }));
+    const partials = await this.downloads.partials().catch((error: Error) => {
+      this.log.warn(`Listing partial downloads: ${error.message}`);
+      return [];
+    });
+    return [...running, ...partials.map((partial): ModelTreeNode => ({ kind: "partial", partial }))];
+  }
+
+  private async recommended(): Promise<ModelTreeNode[]> {
+    const installedNames = new Set(await this.folder.list().then((files) => files.map((file) => file.name), () => []));
+    const memory = thisMachine();
+    return shippedCatalog().models.map((model) => ({
+      kind: "recommended",
+      model,
+      fit: machineFit(estimatedMemoryBytes(model.sizeBytes, undefined, model.minMemoryBytes), memory),
+      installed: installedNames.has(model.file.slice(model.file.lastIndexOf("/") + 1)),
+    }));
+  }
+
+  private async ollama(): Promise<ModelTreeNode[]> {
+    const backend = this.engine.backend;
+    if (!(backend instanceof OllamaBackend)) return [];
+    try {
+      const [models, running] = await Promise.all([backend.listModels(), backend.runningModels().catch(() => [])]);
+      const loaded = new Set(running.map((model) => model.name));
+      const selected = this.settings.current.models;
+      if (!models.length) return [{ kind: "message", text: vscode.l10n.t("No models on the server yet: Pull Ollama Model…"), command: "hearth.pullOllamaModel" }];
+      return models.map((model) => ({
+        kind: "ollamaModel",
+        name: model.name,
+        sizeBytes: model.sizeBytes,
+        loaded: loaded.has(model.name),
+        roles: MODEL_ROLES.filter((role) => selected[role] === model.name),
+      }));
+    } catch (error) {
+      return [{ kind: "message", text: vscode.l10n.t("Ollama: {0}", (error as Error).message) }];
+    }
   }
 
   dispose(): void {

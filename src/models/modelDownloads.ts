@@ -1,0 +1,145 @@
+// The download side of the Models view, in VS Code terms: one DownloadManager for the current models
+// folder, endpoint and proxy (rebuilt when they change and nothing is running), a change event for
+// the tree, and each download shown in a cancellable progress notification whose failure is named
+// (with a button to set a token when the hub refused access).
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { DownloadManager, type DownloadOutcome, type DownloadPlan, type DownloadStatus, type DownloadTask, type ModelDownloadRequest, type PartialDownload } from "../modelStore/downloadManager";
+import { formatBytes } from "../modelStore/modelFiles";
+import type { HuggingFaceAccess } from "./huggingFaceAccess";
+import type { ModelsFolder } from "./modelsFolder";
+
+export class ModelDownloads implements vscode.Disposable {
+  private current: { key: string; manager: DownloadManager; subscription: { dispose(): void } } | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires on any download's progress or state change, and when partial downloads may have changed. */
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly folder: ModelsFolder,
+    private readonly access: HuggingFaceAccess,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  /** The manager for the current settings; an old one is kept while it still has downloads running. */
+  get manager(): DownloadManager {
+    const key = JSON.stringify([this.folder.directory, this.access.endpoint, this.access.proxy]);
+    if (this.current?.key === key || (this.current && this.current.manager.statuses().length > 0)) return this.current.manager;
+    this.disposeCurrent();
+    const manager = new DownloadManager({
+      modelsDirectory: this.folder.directory,
+      endpoint: this.access.endpoint,
+      proxy: this.access.proxy,
+      token: () => this.access.token(),
+    });
+    const subscription = manager.onDidChange((status) => this.statusChanged(status));
+    this.current = { key, manager, subscription };
+    return manager;
+  }
+
+  statuses(): DownloadStatus[] {
+    return this.current?.manager.statuses() ?? [];
+  }
+
+  async partials(): Promise<PartialDownload[]> {
+    return this.manager.listPartialDownloads();
+  }
+
+  /** Downloads with a progress notification; resolves with the outcome once it has been reported. */
+  async download(request: ModelDownloadRequest): Promise<DownloadOutcome> {
+    return this.follow(this.manager.download(request), request.name ?? path.basename(request.files[0]?.path ?? request.repo));
+  }
+
+  async resume(plan: DownloadPlan): Promise<DownloadOutcome> {
+    return this.follow(this.manager.resume(plan), plan.name);
+  }
+
+  cancel(id: string): void {
+    this.current?.manager.cancel(id);
+  }
+
+  async removePartial(plan: DownloadPlan): Promise<void> {
+    await this.manager.removePartialDownload(plan);
+    this.changed.fire();
+  }
+
+  private follow(task: DownloadTask, name: string): Promise<DownloadOutcome> {
+    return Promise.resolve(
+      vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("Downloading {0}", name), cancellable: true },
+        async (progress, token) => {
+          const cancel = token.onCancellationRequested(() => this.cancel(task.id));
+          let reported = 0;
+          const subscription = this.manager.onDidChange((status) => {
+            if (status.id !== task.id) return;
+            const fraction = status.totalBytes ? status.receivedBytes / status.totalBytes : undefined;
+            const increment = fraction === undefined ? undefined : Math.max(0, fraction * 100 - reported);
+            if (increment !== undefined) reported += increment;
+            progress.report({ message: describeProgress(status), increment });
+          });
+          try {
+            const outcome = await task.done;
+            this.report(outcome, name);
+            return outcome;
+          } finally {
+            cancel.dispose();
+            subscription.dispose();
+            this.changed.fire();
+          }
+        },
+      ),
+    );
+  }
+
+  private report(outcome: DownloadOutcome, name: string): void {
+    if (outcome.state === "installed") {
+      this.log.info(`Downloaded ${name} into ${outcome.paths.join(", ")}${outcome.verified ? " (SHA-256 verified)" : ""}`);
+      this.folder.notifyChanged();
+      return;
+    }
+    if (outcome.state === "cancelled") {
+      this.log.info(`Download of ${name} cancelled; its partial file is kept to resume.`);
+      return;
+    }
+    const { error } = outcome;
+    this.log.warn(`Download of ${name} failed (${error.reason}): ${error.message}`);
+    const setToken = vscode.l10n.t("Set Hugging Face Token");
+    const buttons = error.reason === "unauthorized" ? [setToken] : [];
+    void vscode.window.showErrorMessage(error.message, ...buttons).then((choice) => {
+      if (choice === setToken) void vscode.commands.executeCommand("hearth.setHuggingFaceToken");
+    });
+  }
+
+  private statusChanged(status: DownloadStatus): void {
+    this.changed.fire();
+    if (status.state === "installed") this.folder.notifyChanged();
+  }
+
+  private disposeCurrent(): void {
+    this.current?.subscription.dispose();
+    this.current?.manager.dispose();
+    this.current = undefined;
+  }
+
+  dispose(): void {
+    this.disposeCurrent();
+    this.changed.dispose();
+  }
+}
+
+/** "1.2 GB of 4.7 GB · 35 MB/s · 2 min left", as the notification and the tree show it. */
+export function describeProgress(status: Pick<DownloadStatus, "state" | "receivedBytes" | "totalBytes" | "bytesPerSecond" | "secondsLeft" | "detail">): string {
+  const parts = [status.totalBytes ? vscode.l10n.t("{0} of {1}", formatBytes(status.receivedBytes), formatBytes(status.totalBytes)) : formatBytes(status.receivedBytes)];
+  if (status.state === "queued") parts.push(vscode.l10n.t("queued"));
+  if (status.state === "installing") parts.push(vscode.l10n.t("verifying and installing"));
+  if (status.state === "retrying") parts.push(status.detail ?? vscode.l10n.t("retrying"));
+  if (status.state === "downloading" && status.bytesPerSecond > 0) parts.push(`${formatBytes(status.bytesPerSecond)}/s`);
+  if (status.state === "downloading" && status.secondsLeft !== undefined) parts.push(timeLeft(status.secondsLeft));
+  return parts.join(" · ");
+}
+
+function timeLeft(seconds: number): string {
+  if (seconds < 60) return vscode.l10n.t("{0} s left", Math.ceil(seconds));
+  if (seconds < 3600) return vscode.l10n.t("{0} min left", Math.ceil(seconds / 60));
+  return vscode.l10n.t("{0} h {1} min left", Math.floor(seconds / 3600), Math.ceil((seconds % 3600) / 60));
+}
