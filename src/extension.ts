@@ -34,12 +34,15 @@ export interface HearthApi {
   readonly engine: Engine;
   readonly statusBar: EngineStatusBar;
   readonly completions: CompletionFeature;
+  /** How long activate() took (the integration suite records it). */
+  readonly activationMs: number;
 }
 
 const LAST_CONVERSATION_KEY = "hearth.chat.lastConversation";
 let stopChat: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): HearthApi {
+  const activationStarted = performance.now();
   const log = vscode.window.createOutputChannel("Hearth", { log: true });
   const settings = new SettingsService(log);
   const modelsFolder = new ModelsFolder(settings, path.join(context.globalStorageUri.fsPath, "models"));
@@ -140,7 +143,7 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     ),
   );
   log.info(`Hearth ${(context.extension.packageJSON as { version: string }).version} activated (${vscode.env.remoteName ?? "local"} extension host).`);
-  return { settings, modelsFolder, modelsView, modelDownloads, chatView, conversations, engine, statusBar, completions };
+  return { settings, modelsFolder, modelsView, modelDownloads, chatView, conversations, engine, statusBar, completions, activationMs: performance.now() - activationStarted };
 }
 
 /** Stops an answer being written, so it is saved as stopped rather than left unfinished. */

@@ -17,6 +17,9 @@ import type { ModelDownloads } from "./modelDownloads";
 import type { ModelsFolder } from "./modelsFolder";
 import { fitLabel } from "./modelsTreeItems";
 
+/** A hub search or listing that takes longer has failed (a dead mirror or proxy). */
+const LOOK_UP_TIMEOUT_MS = 30_000;
+
 const FIT_ICONS: Record<MachineFit, string> = { fits: "$(pass)", tight: "$(warning)", tooBig: "$(error)" };
 
 export class InstallModelCommand {
@@ -59,7 +62,7 @@ export class InstallModelCommand {
     // The repository's listing gives the exact size (for the free-space check) and the SHA-256,
     // and finds every part if the file has been split since the catalog was written.
     const access = await this.hubAccess();
-    const listed = await this.lookUp(vscode.l10n.t("Looking up {0}", model.label), () => listGgufModels(model.repo, access));
+    const listed = await this.lookUp(vscode.l10n.t("Looking up {0}", model.label), (signal) => listGgufModels(model.repo, { ...access, signal }));
     if (!listed) return [];
     const base = path.posix.basename(model.file);
     const found = listed.find((entry) => entry.files[0].path === model.file || entry.name === base);
@@ -82,7 +85,7 @@ export class InstallModelCommand {
     });
     if (!query?.trim()) return [];
     const access = await this.hubAccess();
-    const repos = await this.lookUp(vscode.l10n.t("Searching Hugging Face for {0}", query), () => searchGgufRepos(query.trim(), access));
+    const repos = await this.lookUp(vscode.l10n.t("Searching Hugging Face for {0}", query), (signal) => searchGgufRepos(query.trim(), { ...access, signal }));
     if (!repos) return [];
     if (!repos.length) {
       void vscode.window.showInformationMessage(vscode.l10n.t("No GGUF repositories on {0} match {1}.", this.access.endpoint, query));
@@ -97,7 +100,7 @@ export class InstallModelCommand {
       { title: vscode.l10n.t("GGUF repositories matching {0}", query), matchOnDescription: true },
     );
     if (!repo) return [];
-    const files = await this.lookUp(vscode.l10n.t("Listing {0}", repo.repo), () => listGgufModels(repo.repo, access));
+    const files = await this.lookUp(vscode.l10n.t("Listing {0}", repo.repo), (signal) => listGgufModels(repo.repo, { ...access, signal }));
     if (!files) return [];
     const memory = thisMachine();
     const choices = files
@@ -126,8 +129,9 @@ export class InstallModelCommand {
     return outcome.paths;
   }
 
-  /** Offers the roles the model can fill: completion only with fill-in-the-middle tokens. */
+  /** Offers the roles the model can fill: completion only with fill-in-the-middle tokens; only on llama.cpp (other backends name their own models). */
   private async offerRoles(modelPath: string, roles: readonly ModelRole[]): Promise<void> {
+    if (this.settings.current.backend !== "llamaCpp") return;
     const facts = await readGgufFacts(modelPath).catch(() => undefined);
     const buttons = new Map<string, ModelRole>();
     if (roles.includes("chat") || facts?.hasChatTemplate) buttons.set(vscode.l10n.t("Use for Chat"), "chat");
@@ -151,10 +155,23 @@ export class InstallModelCommand {
   }
 
   /** A hub look-up with a progress notification; a failure is shown (with a token button) and gives undefined. */
-  private async lookUp<T>(title: string, call: () => Promise<T>): Promise<T | undefined> {
+  private async lookUp<T>(title: string, call: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+    // Cancellable, and given up after LOOK_UP_TIMEOUT_MS: a dead mirror or proxy never leaves it spinning.
+    const timeout = AbortSignal.timeout(LOOK_UP_TIMEOUT_MS);
     try {
-      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, call);
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        return call(AbortSignal.any([controller.signal, timeout]));
+      });
     } catch (error) {
+      if ((error as { reason?: string }).reason === "cancelled") {
+        if (!timeout.aborted) return undefined; // the user cancelled
+        void vscode.window.showErrorMessage(
+          vscode.l10n.t("{0} did not answer within {1} seconds. Check your connection, hearth.huggingFace.endpoint and http.proxy.", this.access.endpoint, LOOK_UP_TIMEOUT_MS / 1000),
+        );
+        return undefined;
+      }
       const setToken = vscode.l10n.t("Set Hugging Face Token");
       const unauthorized = (error as { reason?: string }).reason === "unauthorized";
       const choice = await vscode.window.showErrorMessage((error as Error).message, ...(unauthorized ? [setToken] : []));

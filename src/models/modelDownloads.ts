@@ -11,7 +11,8 @@ import type { ModelsFolder } from "./modelsFolder";
 
 export class ModelDownloads implements vscode.Disposable {
   private current: { key: string; manager: DownloadManager; subscription: { dispose(): void } } | undefined;
-  private readonly changed = new vscode.EventEmitter<void>();
+  /** "progress": only a running download's figures moved; "list": downloads started, ended or went. */
+  private readonly changed = new vscode.EventEmitter<"progress" | "list">();
   /** Fires on any download's progress or state change, and when partial downloads may have changed. */
   readonly onDidChange = this.changed.event;
 
@@ -60,7 +61,7 @@ export class ModelDownloads implements vscode.Disposable {
 
   async removePartial(plan: DownloadPlan): Promise<void> {
     await this.manager.removePartialDownload(plan);
-    this.changed.fire();
+    this.changed.fire("list");
   }
 
   private follow(task: DownloadTask, name: string): Promise<DownloadOutcome> {
@@ -70,21 +71,39 @@ export class ModelDownloads implements vscode.Disposable {
         async (progress, token) => {
           const cancel = token.onCancellationRequested(() => this.cancel(task.id));
           let reported = 0;
-          const subscription = this.manager.onDidChange((status) => {
-            if (status.id !== task.id) return;
+          let last: { status: DownloadStatus; at: number } | undefined;
+          const show = (status: DownloadStatus, message = describeProgress(status)) => {
             const fraction = status.totalBytes ? status.receivedBytes / status.totalBytes : undefined;
             const increment = fraction === undefined ? undefined : Math.max(0, fraction * 100 - reported);
             if (increment !== undefined) reported += increment;
-            progress.report({ message: describeProgress(status), increment });
+            progress.report({ message, increment });
+          };
+          const subscription = this.manager.onDidChange((status) => {
+            if (status.id !== task.id) return;
+            if (status.receivedBytes !== last?.status.receivedBytes || status.state !== last.status.state) last = { status, at: Date.now() };
+            show(status);
           });
+          // Where the download is now (its first events came before this subscription)…
+          const current = this.manager.statuses().find((status) => status.id === task.id);
+          if (current) {
+            last = { status: current, at: Date.now() };
+            show(current);
+          }
+          // …and, while no byte arrives, how long it has been: never a speed frozen on screen.
+          const stallTicker = setInterval(() => {
+            if (!last || last.status.state !== "downloading") return;
+            const quiet = Math.round((Date.now() - last.at) / 1000);
+            if (quiet >= STALL_NOTICE_SECONDS) show(last.status, vscode.l10n.t("{0} · no data for {1} s", describeProgress({ ...last.status, bytesPerSecond: 0, secondsLeft: undefined }), quiet));
+          }, 1000);
           try {
             const outcome = await task.done;
             this.report(outcome, name);
             return outcome;
           } finally {
+            clearInterval(stallTicker);
             cancel.dispose();
             subscription.dispose();
-            this.changed.fire();
+            this.changed.fire("list");
           }
         },
       ),
@@ -111,7 +130,7 @@ export class ModelDownloads implements vscode.Disposable {
   }
 
   private statusChanged(status: DownloadStatus): void {
-    this.changed.fire();
+    this.changed.fire(status.state === "downloading" || status.state === "retrying" ? "progress" : "list");
     if (status.state === "installed") this.folder.notifyChanged();
   }
 
@@ -126,6 +145,9 @@ export class ModelDownloads implements vscode.Disposable {
     this.changed.dispose();
   }
 }
+
+/** Seconds without a byte after which the notification says so (the manager gives up after its own stall timeout). */
+const STALL_NOTICE_SECONDS = 3;
 
 /** "1.2 GB of 4.7 GB · 35 MB/s · 2 min left", as the notification and the tree show it. */
 export function describeProgress(status: Pick<DownloadStatus, "state" | "receivedBytes" | "totalBytes" | "bytesPerSecond" | "secondsLeft" | "detail">): string {

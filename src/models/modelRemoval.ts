@@ -41,6 +41,8 @@ export async function removeInstalledModel(model: InstalledModel, directory: str
     remove,
   );
   if (answer !== remove) return undefined;
+  // Settings first: nothing may load the model again between the unload and the delete.
+  const cleared = await clearSettingsNaming(first.path, directory);
   await unloadIfLoaded(first.path, engine, log);
   // The first part last: until it goes, the model is still listed, so a failure leaves it removable.
   for (const part of [...parts.slice(1), first]) {
@@ -52,7 +54,7 @@ export async function removeInstalledModel(model: InstalledModel, directory: str
     }
   }
   log.info(`Removed ${parts.map((part) => part.path).join(", ")}`);
-  return clearSettingsNaming(first.path, directory);
+  return cleared;
 }
 
 async function unloadIfLoaded(filePath: string, engine: Engine, log: vscode.LogOutputChannel): Promise<void> {

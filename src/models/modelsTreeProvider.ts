@@ -26,6 +26,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
   /** The last listing error shown, so an unreadable folder is reported once, not on every refresh. */
   private lastError: string | undefined;
   readonly facts = new GgufFactsCache();
+  private readonly groupNodes = new Map<ModelGroup, ModelTreeNode>();
 
   constructor(
     private readonly folder: ModelsFolder,
@@ -38,7 +39,12 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
     this.subscriptions = [
       folder.onDidChange(() => this.refresh()),
       settings.onDidChange(() => this.refresh()),
-      downloads.onDidChange(() => this.refresh()),
+      // Progress redraws the Downloads group only (a few times a second), not the folder listing or Ollama.
+      downloads.onDidChange((change) => {
+        const group = this.groupNodes.get("downloads");
+        if (change === "progress" && group) this.changed.fire(group);
+        else this.refresh();
+      }),
     ];
   }
 
@@ -98,7 +104,12 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
     groups.push("installed");
     if (this.downloads.statuses().length || (await this.downloads.partials().catch(() => [])).length) groups.push("downloads");
     groups.push("recommended");
-    return groups.map((group) => ({ kind: "group", group }));
+    // The same node objects each time, so one group can be redrawn alone.
+    return groups.map((group) => {
+      let node = this.groupNodes.get(group);
+      if (!node) this.groupNodes.set(group, (node = { kind: "group", group }));
+      return node;
+    });
   }
 
   private async downloadNodes(): Promise<ModelTreeNode[]> {

@@ -5,17 +5,17 @@ import * as vscode from "vscode";
 import type { HearthApi } from "../../src/extension";
 
 describe("activation", () => {
-  it("is lazy: Hearth is not active until one of its views or commands is used", () => {
+  it("activates after VS Code has started, never during its startup", () => {
     const extension = vscode.extensions.getExtension<HearthApi>("hearth.hearth");
     assert.ok(extension, "Hearth is installed");
-    assert.equal(extension.isActive, false);
+    // onStartupFinished: completions work without a click on a Hearth view, and VS Code starts as fast as without Hearth.
+    assert.deepEqual((extension.packageJSON as { activationEvents: string[] }).activationEvents, ["onStartupFinished"]);
   });
 
   it("activates quickly, and registers every command it contributes", async () => {
     const extension = vscode.extensions.getExtension<HearthApi>("hearth.hearth")!;
-    const started = performance.now();
-    await extension.activate();
-    const activationMs = performance.now() - started;
+    // Measured inside activate(): it may have run already, after startup.
+    const { activationMs } = await extension.activate();
     console.log(`      activation took ${activationMs.toFixed(1)} ms (${vscode.env.remoteName ?? "local"} extension host)`);
     if (process.env.HEARTH_METRICS_FILE) {
       await fs.mkdir(path.dirname(process.env.HEARTH_METRICS_FILE), { recursive: true });

@@ -104,7 +104,7 @@ describe("model downloads", function () {
     assert.match(String(info.calls[0][0]), /It was selected for chat/);
   });
 
-  it("Install Model… names a repository the hub does not have, and installs nothing", async () => {
+  it("Install Model… says the hub cannot be reached (its server is down), and installs nothing", async () => {
     await hub.close();
     const errors = replaceWindowFunction("showErrorMessage", () => Promise.resolve(undefined));
     const picks = replaceWindowFunction("showQuickPick", (items: unknown) => Promise.resolve((items as Array<{ label: string }>)[0]));
