@@ -48,6 +48,20 @@ export default tseslint.config(
       ],
     },
   },
+  // Features import the engine, the model store and config, never each other or the UI on top.
+  ...["chat", "completion", "models", "languageModels", "workspace"].map((feature) => ({
+    files: [`src/${feature}/**/*.ts`],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: ["chat", "completion", "models", "languageModels", "workspace", "ui", "extension"]
+            .filter((other) => other !== feature)
+            .map((other) => ({ group: [`**/${other}`, `**/${other}/**`], message: "Features never import each other or the UI: move what both need into src/engine, src/modelStore or src/config." })),
+        },
+      ],
+    },
+  })),
   {
     files: ["test/unit/**/*.ts", "test/ui/**/*.ts", "test/support/**/*.ts", "bench/**/*.ts"],
     rules: { "no-restricted-imports": ["error", { paths: [noVscode] }], "no-console": "off" },

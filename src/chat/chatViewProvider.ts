@@ -12,7 +12,6 @@ import type { BackendState } from "../engine/backend";
 import { describeReadiness } from "./chatReadiness";
 import type { Engine } from "../engine/engine";
 import { resolveModelPath } from "../modelStore/modelFiles";
-import type { ModelsFolder } from "../models/modelsFolder";
 import { parseWebviewMessage, type ChatStatus, type EngineActivity, type HostToWebview, type WebviewToHost } from "../shared/chatProtocol";
 import { chatViewHtml } from "./chatViewHtml";
 import type { ChatSession } from "./chatSession";
@@ -20,6 +19,14 @@ import { CodeBlockActions } from "./codeBlockActions";
 import { ConversationActions } from "./conversationActions";
 import type { ConversationStore } from "./conversationStore";
 import { PendingContext, pickWorkspaceFiles } from "./pendingContext";
+
+/** The models folder as the Chat view needs it (the Models feature's ModelsFolder is one; features do not import each other). */
+export interface WatchedModelsFolder {
+  readonly directory: string;
+  /** Starts watching the folder, so a model file deleted by hand is noticed. */
+  ensureWatching(): void;
+  readonly onDidChange: vscode.Event<void>;
+}
 
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewId = "hearth.chat";
@@ -40,7 +47,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly settings: SettingsService,
-    private readonly folder: ModelsFolder,
+    private readonly folder: WatchedModelsFolder,
     private readonly engine: Engine,
     readonly session: ChatSession,
     store: ConversationStore,

@@ -8,7 +8,7 @@ import type { SettingsService } from "../config/settingsService";
 import { updateSetting } from "../config/settingWrites";
 import type { ModelInfo } from "../engine/backend";
 import type { Engine } from "../engine/engine";
-import { showBackendError } from "../ui/engineCommands";
+import { showBackendError } from "../config/showSettingError";
 import { formatBytes, modelSettingValue, type ModelFile } from "../modelStore/modelFiles";
 import type { ModelRole } from "../modelStore/modelRoles";
 import type { ModelsFolder } from "./modelsFolder";

@@ -4,7 +4,7 @@ import * as vscode from "vscode";
 import type { SettingsService } from "../config/settingsService";
 import { BACKEND_KINDS, BACKEND_LABELS } from "../config/settings";
 import { updateSetting } from "../config/settingWrites";
-import { BackendError } from "../engine/backendError";
+import { showBackendError } from "../config/showSettingError";
 import type { Engine } from "../engine/engine";
 
 export const OPENAI_API_KEY_SECRET = "hearth.openai.apiKey";
@@ -55,11 +55,3 @@ export function registerEngineCommands(engine: Engine, settings: SettingsService
   );
 }
 
-/** Shows an engine error with what to do; a button opens the setting that fixes it. */
-export async function showBackendError(error: unknown): Promise<void> {
-  const message = error instanceof Error ? error.message : String(error);
-  const setting = error instanceof BackendError ? error.setting : undefined;
-  const open = vscode.l10n.t("Open Setting");
-  const choice = await vscode.window.showErrorMessage(message, ...(setting ? [open] : []));
-  if (choice === open) await vscode.commands.executeCommand("workbench.action.openSettings", setting);
-}
