@@ -5,6 +5,7 @@
 // The record is enough to resume after a cancel, a window reload or a crash, in a new process.
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { localFileName, pathInFolder } from "./hubFileNames";
 import { errorCode } from "./modelFiles";
 
 export interface PlannedFile {
@@ -52,7 +53,14 @@ const lockPath = (destination: string) => `${destination}.partial.lock`;
 export async function readPartialRecord(destination: string): Promise<PartialRecord | undefined> {
   try {
     const record = JSON.parse(await fs.readFile(recordPath(destination), "utf8")) as PartialRecord;
-    return record.version === 1 && record.plan?.files?.length > 0 ? record : undefined;
+    if (record.version !== 1 || !(record.plan?.files?.length > 0)) return undefined;
+    // A record is data on disk, not trusted: each name must still be a plain .gguf name in this folder.
+    const folder = path.dirname(destination);
+    const named = record.plan.files.every((file) => {
+      const checked = typeof file.fileName === "string" ? localFileName(file.fileName) : undefined;
+      return checked?.ok === true && checked.fileName === file.fileName && pathInFolder(folder, file.fileName) !== undefined;
+    });
+    return named ? record : undefined;
   } catch {
     return undefined; // missing or garbled: the bytes can't be trusted to resume from
   }

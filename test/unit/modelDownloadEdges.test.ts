@@ -69,6 +69,16 @@ describe("resuming from what is on disk", () => {
   });
   afterEach(() => folder.remove());
 
+  it("ignores a partial-download record whose file name leads out of the models folder", async () => {
+    await leavePartial(bytes().subarray(0, MiB), { size: file.content.size, sha256: file.content.sha256 });
+    assert.equal((await manager().listPartialDownloads()).length, 1, "a genuine record is listed");
+    const recordFile = path.join(models, `${file.path}.partial.json`);
+    const record = JSON.parse(await fs.readFile(recordFile, "utf8")) as { plan: { files: Array<{ fileName: string }> } };
+    record.plan.files[0].fileName = "../outside.gguf";
+    await fs.writeFile(recordFile, JSON.stringify(record));
+    assert.deepEqual(await manager().listPartialDownloads(), [], "a crafted one is not offered to resume or delete");
+  });
+
   it("reports bytes, speed and time left while a slow download runs", async () => {
     hub.behaviour.throttleBytesPerSecond = 4 * MiB;
     const statuses: DownloadStatus[] = [];
