@@ -17,6 +17,9 @@ import type { ModelsFolder } from "./modelsFolder";
 import type { ModelGroup, ModelTreeNode } from "./modelsTreeNodes";
 import { treeItemFor } from "./modelsTreeItems";
 
+/** How often a running download's row is redrawn. */
+const PROGRESS_REDRAW_MS = 1_000;
+
 export type { ModelTreeNode } from "./modelsTreeNodes";
 
 export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode>, vscode.Disposable {
@@ -27,6 +30,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
   private lastError: string | undefined;
   readonly facts = new GgufFactsCache();
   private readonly groupNodes = new Map<ModelGroup, ModelTreeNode>();
+  private progressTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly folder: ModelsFolder,
@@ -40,15 +44,21 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
       folder.onDidChange(() => this.refresh()),
       settings.onDidChange(() => this.refresh()),
       // Progress redraws the Downloads group only (a few times a second), not the folder listing or Ollama.
+      // …and at most once a second, so its rows (and their Cancel buttons) hold still long enough to click.
       downloads.onDidChange((change) => {
         const group = this.groupNodes.get("downloads");
-        if (change === "progress" && group) this.changed.fire(group);
-        else this.refresh();
+        if (change !== "progress" || !group) return this.refresh();
+        this.progressTimer ??= setTimeout(() => {
+          this.progressTimer = undefined;
+          this.changed.fire(group);
+        }, PROGRESS_REDRAW_MS);
       }),
     ];
   }
 
   refresh(): void {
+    clearTimeout(this.progressTimer);
+    this.progressTimer = undefined;
     this.changed.fire(undefined);
   }
 
@@ -153,6 +163,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
   }
 
   dispose(): void {
+    clearTimeout(this.progressTimer);
     for (const subscription of this.subscriptions) subscription.dispose();
     this.changed.dispose();
   }

@@ -93,9 +93,15 @@ describe("Models view downloads, in VS Code", function () {
     await page.locator(".notifications-toasts", { hasText: `Downloading ${FILE}` }).waitFor();
     await page.screenshot({ path: path.join(screenshots, "models-downloading.png") });
 
-    await row.hover();
-    await row.locator('.action-label[aria-label="Cancel Download"]').click();
-    await row.filter({ hasText: "paused" }).waitFor({ timeout: 30_000 });
+    // The row is redrawn once a second while bytes arrive: a click that lands during a redraw is
+    // lost, for a user too (who clicks again), so the test clicks again if nothing happened.
+    const paused = row.filter({ hasText: "paused" });
+    for (let attempt = 0; attempt < 3 && !(await paused.isVisible()); attempt++) {
+      await row.hover();
+      await row.locator('.action-label[aria-label="Cancel Download"]').click();
+      await paused.waitFor({ timeout: 5_000 }).catch(() => undefined);
+    }
+    await paused.waitFor({ timeout: 10_000 });
     await page.screenshot({ path: path.join(screenshots, "models-download-paused.png") });
   });
 });
