@@ -22,19 +22,9 @@ import { RecentContext } from "../src/completion/pipeline/contextChunks";
 import { AdaptiveDebouncer } from "../src/completion/pipeline/debounce";
 import { repositoryRoot, tinyFimModel } from "../test/support/fixtures";
 import { printTable, writeFigures } from "./report";
-import { typingSession } from "./typingSession";
+import { seeded, typingSession } from "./typingSession";
 
 const run: LlamaRunSettings = { gpuLayers: 0, contextSize: 4096, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto" };
-/** A small deterministic generator (mulberry32), so every run types the same. */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (values: number[], p: number) => (values.length ? [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))] : NaN);
 

@@ -21,8 +21,8 @@ export interface TypingSession {
   readonly openFiles: ReadonlyArray<{ readonly path: string; readonly text: string }>;
 }
 
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
+/** A small deterministic generator (mulberry32): the same numbers on every run. */
+export function seeded(seed: number): () => number {
   let state = seed;
   return () => {
     state = (state + 0x6d2b79f5) | 0;
@@ -37,7 +37,7 @@ export async function typingSession(root: string, options: { passages: number; l
   const text = (await Promise.all(sources.map((file) => fs.readFile(path.join(root, "src", file), "utf8")))).join("\n");
   const lines = text.split("\n");
   if (lines.length < 1000) throw new Error(`The benchmark wants a file of 1,000 lines or more; these sources have ${lines.length}.`);
-  const next = random(20261122);
+  const next = seeded(20261122);
   const passages: Array<{ line: number; steps: TypingStep[] }> = [];
   // Passages spread over the file, top to bottom; each cuts non-blank code lines out.
   const spacing = Math.floor(lines.length / (options.passages + 1));

@@ -12,6 +12,7 @@ import { startFakeOpenAiServer, type FakeOpenAiServer } from "../support/fakeOpe
 import { fixturesDirectory, repositoryRoot } from "../support/fixtures";
 import { startLoopbackServer, type LoopbackServer } from "../support/loopbackServer";
 import { hostileAnswer, scriptedAnswer } from "../support/scriptedAnswers";
+import { openFileAtNewLastLine } from "../support/workbench";
 import { packagedVsix } from "./vsix";
 
 const screenshots = path.join(repositoryRoot, "test-results", "ui");
@@ -98,15 +99,7 @@ describe("Hearth chat in VS Code", function () {
   });
 
   it("inserts a code block into the editor at the cursor", async () => {
-    await page.keyboard.press("Control+P");
-    await page.locator(".quick-input-widget input").fill("example.ts");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "example.ts" }).first().waitFor();
-    await page.keyboard.press("Enter");
-    const editor = page.locator(".editor-instance .monaco-editor").first();
-    await editor.locator(".view-lines").filter({ hasText: "export function add" }).waitFor();
-    await editor.locator(".view-lines").click();
-    await page.keyboard.press("Control+End");
-    await page.keyboard.press("Enter");
+    const editor = await openFileAtNewLastLine(page, "example.ts", "export function add");
     await lastAnswer().getByRole("button", { name: "Insert at cursor" }).first().click();
     await editor.locator(".view-lines").filter({ hasText: "function sum(numbers: number[])" }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: path.join(screenshots, "chat-inserted.png") });

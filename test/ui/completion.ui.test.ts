@@ -11,6 +11,7 @@ import { launchBrowser } from "../support/browser";
 import { installExtension, QUIET_WORKBENCH, startCodeServer, type CodeServer } from "../support/codeServer";
 import { startFakeOpenAiServer, type FakeOpenAiServer } from "../support/fakeOpenAiServer";
 import { fixturesDirectory, repositoryRoot } from "../support/fixtures";
+import { openFileAtNewLastLine } from "../support/workbench";
 import { packagedVsix } from "./vsix";
 
 const screenshots = path.join(repositoryRoot, "test-results", "ui");
@@ -53,15 +54,7 @@ describe("Hearth inline completions in VS Code", function () {
   });
 
   it("ghost text appears as the user types, and Tab accepts it", async () => {
-    await page.keyboard.press("Control+P");
-    await page.locator(".quick-input-widget input").fill("example.ts");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "example.ts" }).first().waitFor();
-    await page.keyboard.press("Enter");
-    const editor = page.locator(".editor-instance .monaco-editor").first();
-    await editor.locator(".view-lines").filter({ hasText: "export function add" }).waitFor();
-    await editor.locator(".view-lines").click();
-    await page.keyboard.press("Control+End");
-    await page.keyboard.press("Enter");
+    const editor = await openFileAtNewLastLine(page, "example.ts", "export function add");
     // The editor closes the brace; Enter between the braces leaves the cursor on an indented empty line.
     await page.keyboard.type("export function multiply(a: number, b: number): number {", { delay: 30 });
     await page.keyboard.press("Enter");
