@@ -109,11 +109,9 @@ export class CompletionController {
       return answer("skipped");
     }
     if (this.problems.paused && !request.explicit) return answer("skipped");
-    const { document, line, character } = request;
-    const verdict = gateRequest({ lineText: document.lineAt(line).text, character, hasSelection: !request.selectionEmpty, documentLength: 0 });
-    if (!verdict.request) return answer("skipped");
-
-    const { prefix, suffix } = documentWindow(document, line, character);
+    const place = this.textAround(request);
+    if (!place) return answer("skipped");
+    const { prefix, suffix } = place;
     const cache = this.cacheFor(request);
     const cached = cache.get(prefix, suffix);
     // "Nothing to show here" is remembered, except when the user asks explicitly.
@@ -165,9 +163,9 @@ export class CompletionController {
   async warm(request: CompletionRequest): Promise<void> {
     const model = this.options.model();
     if (!model || this.problems.paused || this.inflight?.stream.running) return;
-    const { document, line, character } = request;
-    if (!gateRequest({ lineText: document.lineAt(line).text, character, hasSelection: !request.selectionEmpty, documentLength: 0 }).request) return;
-    const { prefix, suffix } = documentWindow(document, line, character);
+    const place = this.textAround(request);
+    if (!place) return;
+    const { prefix, suffix } = place;
     const stream = InfillStream.start(this.options.backend(), model, this.infillRequest(request, prefix, suffix), { maxTokens: 1, temperature: 0 });
     // A failure counts like a completion's (a worker crashing on load pauses completions).
     await stream.done.catch((error: unknown) => this.failed(error));
@@ -189,6 +187,13 @@ export class CompletionController {
   dispose(): void {
     this.reset();
     this.answered.dispose();
+  }
+
+  /** The text before and after the cursor, or nothing where a completion is pointless (the gate). */
+  private textAround(request: CompletionRequest): { prefix: string; suffix: string } | undefined {
+    const { document, line, character } = request;
+    if (!gateRequest({ lineText: document.lineAt(line).text, character, hasSelection: !request.selectionEmpty }).request) return undefined;
+    return documentWindow(document, line, character);
   }
 
   private cacheFor(request: CompletionRequest): CompletionCache {

@@ -21,9 +21,6 @@ export interface LineSource {
 export interface DocumentWindow {
   readonly prefix: string;
   readonly suffix: string;
-  /** The cursor's line: text before and after the cursor. */
-  readonly linePrefix: string;
-  readonly lineSuffix: string;
 }
 
 export function documentWindow(document: LineSource, line: number, character: number): DocumentWindow {
@@ -57,5 +54,5 @@ export function documentWindow(document: LineSource, line: number, character: nu
     size += text.length + 1;
     after.push(text);
   }
-  return { prefix: before.join("\n"), suffix: after.join("\n"), linePrefix, lineSuffix };
+  return { prefix: before.join("\n"), suffix: after.join("\n") };
 }

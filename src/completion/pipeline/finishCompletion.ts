@@ -7,8 +7,8 @@
 //   finisher.push(chunk).stop            → cancel the generation when true
 //   finisher.finish(): FinishedCompletion → the text to show ("" for nothing)
 //   finishCompletion({ prefix, suffix, languageId, modelOutput, settings?, plan? }): FinishedCompletion
-// The filter checks the plan's time budget when a chunk arrives; against a model that stalls
-// before its first chunk, also start the generation with AbortSignal.timeout(plan.timeBudgetMs).
+// The filter checks the plan's time budget from the first chunk on (a model loading before it does
+// not count); a generation that stalls altogether is the caller's to end (the controller's stall guard).
 import { type CursorContext, cursorContext } from "./cursorContext";
 import { type PostProcessOptions, postProcess } from "./postProcess";
 import { type StopPlan, type StopSettings, planStop } from "./stopRules";

@@ -4,13 +4,13 @@ import { gateRequest, type GateInput } from "../../../src/completion/pipeline/re
 /** The line with the cursor as "|". */
 function at(line: string, extra: Partial<GateInput> = {}): GateInput {
   const character = line.indexOf("|");
-  return { lineText: line.replace("|", ""), character, hasSelection: false, documentLength: 10_000, ...extra };
+  return { lineText: line.replace("|", ""), character, hasSelection: false, ...extra };
 }
 
 describe("request gate", () => {
   it("lets ordinary positions through", () => {
     for (const line of ["const x = |", "foo(|)", "  |", "|", "return a +| b", "x = [1, 2|]", 'print("|")']) {
-      assert.deepEqual(gateRequest(at(line)), { request: true, windowed: false }, line);
+      assert.deepEqual(gateRequest(at(line)), { request: true }, line);
     }
   });
 
@@ -25,9 +25,5 @@ describe("request gate", () => {
     assert.deepEqual(gateRequest(at("const x = |", { hasSelection: true })), { request: false, reason: "selection" });
     assert.deepEqual(gateRequest(at(`var a=1;${"b=2;".repeat(300)}|`)), { request: false, reason: "longLine" });
     assert.deepEqual(gateRequest(at("\u0000\u0001ELF|")), { request: false, reason: "binary" });
-  });
-
-  it("completes huge documents from windows of text only", () => {
-    assert.deepEqual(gateRequest(at("const x = |", { documentLength: 5_000_000 })), { request: true, windowed: true });
   });
 });
