@@ -50,7 +50,11 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     settings: () => settings.current,
     modelsDirectory: () => modelsFolder.directory,
     workerScript: vscode.Uri.joinPath(context.extensionUri, "dist", "llamaWorker.js").fsPath,
-    apiKey: async () => (await context.secrets.get(OPENAI_API_KEY_SECRET)) || undefined,
+    // Until keys are stored per origin (issue 9), the one key goes only to the configured server's origin.
+    apiKey: async (origin) => {
+      const configured = URL.canParse(settings.current.openai.baseUrl) ? new URL(settings.current.openai.baseUrl).origin : undefined;
+      return origin === configured ? (await context.secrets.get(OPENAI_API_KEY_SECRET)) || undefined : undefined;
+    },
     ollamaHostFromEnvironment: process.env.OLLAMA_HOST,
     log: (level, message) => log[level](message),
     notify: (message) => void vscode.window.showInformationMessage(message),

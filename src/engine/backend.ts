@@ -5,8 +5,34 @@ import type { BackendKind, FimTemplateName } from "../config/settings";
 import type { Event } from "./event";
 
 export interface ChatMessage {
-  readonly role: "system" | "user" | "assistant";
+  readonly role: "system" | "user" | "assistant" | "tool";
   readonly content: string;
+  /** An assistant message's calls of the offered tools (its content may be empty). */
+  readonly toolCalls?: readonly ToolCall[];
+  /** A "tool" message: the result of this call (content is the result as text). */
+  readonly toolCallId?: string;
+  /** A "tool" message: the called tool's name (Ollama and node-llama-cpp pair results by name). */
+  readonly toolName?: string;
+}
+
+/** A tool the model may call, as VS Code's language-model API and the servers describe one. */
+export interface ToolDefinition {
+  readonly name: string;
+  readonly description: string;
+  /** A JSON schema of the arguments object; absent when the tool takes none. */
+  readonly parameters?: object;
+}
+
+/** A call of a tool as the model wrote it. */
+export interface ToolCall {
+  /** Pairs the call with its result; made up by the backend when the server gives none. */
+  readonly id: string;
+  readonly name: string;
+  /**
+   * The arguments as JSON text, unchecked: the model may have written invalid JSON or named no
+   * offered tool. Callers validate (the language-model provider reports either as an error).
+   */
+  readonly arguments: string;
 }
 
 export interface GenerationOptions {
@@ -14,6 +40,10 @@ export interface GenerationOptions {
   readonly temperature?: number;
   /** Called with each piece of text as the model produces it. */
   readonly onChunk?: (text: string) => void;
+  /** Tools the model may call (chat only); a backend whose model cannot call tools fails with code "toolsUnsupported". */
+  readonly tools?: readonly ToolDefinition[];
+  /** "required": the answer must be a tool call; "auto" (default): the model decides. */
+  readonly toolMode?: "auto" | "required";
 }
 
 /** A piece of another file given to a completion as extra context. */
@@ -46,12 +76,14 @@ export interface Usage {
   readonly tokensPerSecond: number;
 }
 
-export type StopReason = "endOfText" | "maxTokens" | "cancelled";
+export type StopReason = "endOfText" | "maxTokens" | "cancelled" | "toolCalls";
 
 export interface Generation {
   readonly text: string;
   readonly stopReason: StopReason;
   readonly usage: Usage;
+  /** The tools the model called, in order (stopReason "toolCalls"). */
+  readonly toolCalls?: readonly ToolCall[];
 }
 
 export interface ModelInfo {
@@ -59,6 +91,26 @@ export interface ModelInfo {
   readonly name: string;
   readonly sizeBytes?: number;
   readonly details?: string;
+}
+
+/** What a model is and can do, known without generating (llama.cpp: from the GGUF header, without loading). */
+export interface ModelFacts {
+  readonly name: string;
+  /** Tokens one request may use, prompt and answer together, when known. */
+  readonly contextWindow?: number;
+  /** The longest answer worth asking for, when the backend limits it. */
+  readonly maxOutputTokens?: number;
+  /** The model's chat format can call tools (llama.cpp: its chat wrapper; servers: what they report). */
+  readonly toolCalling: boolean;
+  /** It has a chat template (llama.cpp) or is a chat model. */
+  readonly chat: boolean;
+  /** It can fill in the middle (inline completion). */
+  readonly fillInMiddle: boolean;
+  readonly sizeBytes?: number;
+  /** Quantization (Q4_K_M…), when known. */
+  readonly quantization?: string;
+  /** Architecture or family (llama, qwen2…), when known. */
+  readonly family?: string;
 }
 
 export interface LoadedModel {
@@ -91,6 +143,8 @@ export interface Backend {
   infill(model: string, request: InfillRequest, options?: GenerationOptions, signal?: AbortSignal): Promise<Generation>;
   embed(model: string, texts: readonly string[], signal?: AbortSignal): Promise<number[][]>;
   listModels(signal?: AbortSignal): Promise<ModelInfo[]>;
+  /** What the model is and can do, without loading it where the backend can tell (see ModelFacts). */
+  describeModel?(model: string, signal?: AbortSignal): Promise<ModelFacts>;
   load(model: string, signal?: AbortSignal): Promise<LoadedModel>;
   /**
    * Token counts of `texts` with the model's own tokenizer, as plain text: no BOS or other special

@@ -20,7 +20,8 @@ export interface EngineOptions {
   readonly modelsDirectory: () => string;
   /** dist/llamaWorker.js */
   readonly workerScript: string;
-  readonly apiKey: () => Promise<string | undefined>;
+  /** The OpenAI-compatible server's API key for this origin, if one is stored for it. */
+  readonly apiKey: (origin: string) => Promise<string | undefined>;
   /** OLLAMA_HOST, used when hearth.ollama.host is empty. */
   readonly ollamaHostFromEnvironment: string | undefined;
   readonly log: (level: "info" | "warn" | "error", message: string) => void;

@@ -12,9 +12,9 @@ import {
   type BuildPromptInput,
 } from "../../src/chat/promptBuilder";
 import type { TokenCounter } from "../../src/chat/tokenCounting";
+import { toChatHistory } from "../../src/engine/llamaCpp/workerGeneration";
 import { tinyModel } from "../support/fixtures";
 import { useModelInProcess } from "../support/modelInProcess";
-import type * as NodeLlamaCpp from "node-llama-cpp" with { "resolution-mode": "import" };
 
 const tokens = (text: string): number => Math.ceil(text.length / 4);
 
@@ -235,10 +235,7 @@ describe("prompt builder", () => {
         // The prompt as the llama.cpp worker lays it out with the model's own template (GeneralChatWrapper),
         // then the answer's opening. Not ChatML: this model has no <|im_start|> token, so each marker
         // would be spelled out in ~8 tokens, which no real ChatML model does.
-        const chatHistory: NodeLlamaCpp.ChatHistoryItem[] = built.messages.map((message) =>
-          message.role === "assistant" ? { type: "model", response: [message.content] } : { type: message.role, text: message.content },
-        );
-        chatHistory.push({ type: "model", response: [] });
+        const chatHistory = toChatHistory(built.messages);
         const wrapper = inProcess.library.resolveChatWrapper(model());
         const real = wrapper.generateContextState({ chatHistory }).contextText.tokenize(model().tokenizer).length;
         assert.ok(real <= contextWindow - reservedForAnswer, `${contextWindow}: ${real} tokens`);

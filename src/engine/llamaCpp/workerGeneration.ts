@@ -124,12 +124,43 @@ export function resolveChatFormat(lib: Library, model: NodeLlamaCpp.LlamaModel, 
   return lib.resolveChatWrapper(model, { type: format as NodeLlamaCpp.ResolvableChatWrapperTypeName });
 }
 
+/**
+ * Hearth's messages as node-llama-cpp's chat history. An assistant message's tool calls become
+ * function calls in its response, each carrying the result from the "tool" message that answers
+ * it (node-llama-cpp renders a call and its result together). A conversation that ends with tool
+ * results continues that model response; otherwise a new, empty one is opened to be generated.
+ */
 export function toChatHistory(messages: readonly ChatMessage[]): NodeLlamaCpp.ChatHistoryItem[] {
-  const history: NodeLlamaCpp.ChatHistoryItem[] = messages.map((message) =>
-    message.role === "assistant" ? { type: "model", response: [message.content] } : { type: message.role, text: message.content },
-  );
-  history.push({ type: "model", response: [] });
+  const history: NodeLlamaCpp.ChatHistoryItem[] = [];
+  const results = new Map(messages.filter((message) => message.role === "tool").map((message) => [message.toolCallId, message.content]));
+  let open: NodeLlamaCpp.ChatModelResponse | undefined;
+  for (const message of messages) {
+    if (message.role === "tool") continue; // carried by its call
+    if (message.role !== "assistant") {
+      history.push(message.role === "system" ? { type: "system", text: message.content } : { type: "user", text: message.content });
+      open = undefined;
+      continue;
+    }
+    // Consecutive assistant messages (an answer resumed after tool results) are one model response.
+    if (!open) history.push((open = { type: "model", response: [] }));
+    if (message.content) open.response.push(message.content);
+    for (const call of message.toolCalls ?? []) {
+      open.response.push({ type: "functionCall", name: call.name, params: parseArguments(call.arguments), result: results.get(call.id) ?? "" });
+    }
+  }
+  const last = messages.at(-1);
+  const continuing = last?.role === "tool" || (last?.role === "assistant" && (last.toolCalls?.length ?? 0) > 0);
+  if (!continuing) history.push({ type: "model", response: [] });
   return history;
+}
+
+/** Arguments the model wrote as JSON: parsed when they parse, else kept as the text they are. */
+function parseArguments(text: string): unknown {
+  try {
+    return text.trim() ? JSON.parse(text) : undefined;
+  } catch {
+    return text;
+  }
 }
 
 function stopReason(reason: string): Generation["stopReason"] {

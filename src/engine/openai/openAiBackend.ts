@@ -18,7 +18,11 @@ const CHAT_MODEL_SETTING = "hearth.models.chat";
 export interface OpenAiConfiguration {
   /** Base URL including /v1, without a trailing slash. */
   readonly baseUrl: string;
-  readonly apiKey: () => Promise<string | undefined>;
+  /**
+   * The API key stored for this origin (scheme, host and port of the URL about to be requested),
+   * if any: a key goes only to the server it was given for, wherever the base URL points now.
+   */
+  readonly apiKey: (origin: string) => Promise<string | undefined>;
 }
 
 export interface StreamedPiece {
@@ -135,8 +139,9 @@ export class OpenAiBackend implements Backend {
   async contextWindow(_model: string, signal?: AbortSignal): Promise<number | undefined> {
     const baseUrl = this.baseUrl();
     if (this.contextWindows.has(baseUrl)) return this.contextWindows.get(baseUrl);
-    const apiKey = await this.configuration().apiKey().catch(() => undefined);
-    const answer = await askContextWindow(baseUrl.replace(/\/v1$/, ""), apiKey, signal);
+    const serverRoot = baseUrl.replace(/\/v1$/, "");
+    const apiKey = await this.configuration().apiKey(new URL(serverRoot).origin).catch(() => undefined);
+    const answer = await askContextWindow(serverRoot, apiKey, signal);
     if (answer.lasting) this.contextWindows.set(baseUrl, answer.contextWindow);
     return answer.contextWindow;
   }
@@ -226,7 +231,7 @@ export class OpenAiBackend implements Backend {
   }
 
   private async send(url: string, body: object | undefined, model: string, signal: AbortSignal | undefined, setting = CHAT_MODEL_SETTING): Promise<Response> {
-    const apiKey = await this.configuration().apiKey();
+    const apiKey = await this.configuration().apiKey(new URL(url).origin);
     let response: Response;
     try {
       response = await fetch(url, {
