@@ -43,9 +43,14 @@ export async function readGgufFacts(filePath: string): Promise<GgufFacts> {
     contextLength: number("context_length"),
     hasChatTemplate: typeof meta["tokenizer.chat_template"] === "string",
     hasFimTokens: ["fim_pre", "fim_suf", "fim_mid"].every((token) => numeric(meta[`tokenizer.ggml.${token}_token_id`]) !== undefined),
-    fileType: fileType === undefined ? undefined : FILE_TYPES[fileType],
+    fileType: quantizationName(fileType),
     kvShape: layers && kvHeads && headDimension ? { layers, kvHeads, headDimension } : undefined,
   };
+}
+
+/** The quantization a GGUF's `general.file_type` names, when it is one we know. */
+export function quantizationName(fileType: number | undefined): string | undefined {
+  return fileType === undefined ? undefined : FILE_TYPES[fileType];
 }
 
 function text(value: unknown): string | undefined {

@@ -1,11 +1,13 @@
 // The llama.cpp backend: GGUF files from the models folder, run in the worker process.
 import type { BackendKind } from "../../config/settings";
 import { listModelFiles, resolveModelPath } from "../../modelStore/modelFiles";
-import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelInfo } from "../backend";
+import { promises as fs } from "node:fs";
+import { quantizationName } from "../../modelStore/ggufFacts";
+import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelFacts, ModelInfo } from "../backend";
 import { BackendError } from "../backendError";
 import { BackendActivity } from "../backendActivity";
 import type { LlamaWorkerClient } from "./llamaWorkerClient";
-import type { LlamaRunSettings } from "./workerProtocol";
+import type { LlamaModelFacts, LlamaRunSettings } from "./workerProtocol";
 
 const CHAT_SETTING = "hearth.models.chat";
 const COMPLETION_SETTING = "hearth.models.completion";
@@ -24,6 +26,8 @@ export class LlamaCppBackend implements Backend {
   readonly onDidChangeState = this.activity.onDidChangeState;
   readonly onDidFinishRequest = this.activity.onDidFinishRequest;
   private readonly subscriptions;
+  /** Header facts by path, modification time and chat format: a header is read once. */
+  private readonly facts = new Map<string, Promise<LlamaModelFacts>>();
 
   constructor(
     private readonly worker: LlamaWorkerClient,
@@ -113,6 +117,37 @@ export class LlamaCppBackend implements Backend {
     if (run.contextSize > 0 && known?.contextSize === run.contextSize) return known.contextSize - 1;
     const loaded = await this.activity.quiet(() => this.idle(), () => this.worker.request({ type: "load", modelPath, settings: run, setting: CHAT_SETTING }, { signal }));
     return loaded.contextSize === undefined ? undefined : loaded.contextSize - 1;
+  }
+
+  /**
+   * What the model is, from its GGUF header (read in the worker, nothing loaded). The context
+   * window is the loaded one when the model is in memory, else what the settings ask for, capped
+   * by the trained length (with hearth.llamaCpp.contextSize 0, llama.cpp may allocate less when memory is short).
+   */
+  async describeModel(model: string, signal?: AbortSignal): Promise<ModelFacts> {
+    const { modelPath, run } = this.resolve(model, CHAT_SETTING);
+    const stat = await fs.stat(modelPath).catch(() => undefined);
+    const key = JSON.stringify([modelPath, stat?.mtimeMs, run.chatFormat]);
+    let facts = this.facts.get(key);
+    if (!facts) {
+      facts = this.activity.quiet(() => this.idle(), () => this.worker.request({ type: "facts", modelPath, settings: run, setting: CHAT_SETTING }, { signal }));
+      this.facts.set(key, facts);
+      facts.catch(() => this.facts.get(key) === facts && this.facts.delete(key)); // a failure is asked again next time
+    }
+    const header = await facts;
+    const loaded = this.loaded.get(modelPath)?.contextSize;
+    const asked = run.contextSize > 0 ? Math.min(run.contextSize, header.trainedContextSize ?? run.contextSize) : header.trainedContextSize;
+    const window = loaded ?? asked;
+    return {
+      name: model,
+      contextWindow: window === undefined ? undefined : window - 1, // the sequence's last cell stays free (see contextWindow)
+      toolCalling: header.toolCalling,
+      chat: header.chatTemplate || header.chatFormat !== "none",
+      fillInMiddle: header.fillInMiddle,
+      sizeBytes: stat?.size,
+      quantization: quantizationName(header.fileType),
+      family: header.architecture,
+    };
   }
 
   clearError(): void {

@@ -11,6 +11,7 @@ import { describeLoaded, LoadedModels, type LoadedEntry } from "./loadedModels";
 import { modelFileError } from "./modelFileErrors";
 import { cancelledBeforeStart, metered, resolveChatFormat, toChatHistory, type GenerationRequest } from "./workerGeneration";
 import { generateInfill } from "./workerInfill";
+import { readModelFacts } from "./workerModelFacts";
 import type { HostToWorker, LlamaRunSettings, WorkerRequest, WorkerToHost } from "./workerProtocol";
 
 type Library = typeof NodeLlamaCpp;
@@ -144,6 +145,8 @@ async function handle(request: WorkerRequest, signal: AbortSignal, clock: Genera
       return embed({ ...request, signal }, request.texts);
     case "tokenize":
       return tokenize({ ...request, signal }, request.texts);
+    case "facts":
+      return readModelFacts(await nodeLlamaCpp(), request.modelPath, request.settings.chatFormat);
     case "unload":
       await models.evict(request.keep);
       return null;

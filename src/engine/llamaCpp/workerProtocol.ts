@@ -21,6 +21,20 @@ export interface SamplingOptions {
   readonly temperature?: number;
 }
 
+/** What the worker reads from a GGUF header without loading the model (a "facts" request). */
+export interface LlamaModelFacts {
+  readonly architecture?: string;
+  /** The context length the model was trained with. */
+  readonly trainedContextSize?: number;
+  readonly chatTemplate: boolean;
+  readonly fillInMiddle: boolean;
+  /** The chat format a chat would use (node-llama-cpp's wrapper name). */
+  readonly chatFormat: string;
+  readonly toolCalling: boolean;
+  /** `general.file_type` (llama_ftype), for the quantization's name. */
+  readonly fileType?: number;
+}
+
 /** What every request for a model carries. */
 interface ModelRequest {
   readonly id: number;
@@ -52,6 +66,8 @@ export type WorkerRequest =
    * text counted as ordinary text). Uses no context: only the model is loaded if needed.
    */
   | (ModelRequest & { readonly type: "tokenize"; readonly texts: readonly string[] })
+  /** The model's facts from its GGUF header; nothing is loaded. */
+  | (ModelRequest & { readonly type: "facts" })
   /** Frees every model but those in `keep` (all when absent), once their requests finish. */
   | { readonly id: number; readonly type: "unload"; readonly keep?: readonly string[] };
 
@@ -73,6 +89,7 @@ export interface ResultByType {
   infill: Generation;
   embed: number[][];
   tokenize: number[];
+  facts: LlamaModelFacts;
   unload: null;
 }
 
