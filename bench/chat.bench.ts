@@ -27,7 +27,7 @@ import { longAnswer, splitIntoTokens } from "./longAnswer";
 const ROUNDS = 21;
 const MAX_TOKENS = 256;
 const ORIGIN = "https://webview.hearth.test";
-const run: LlamaRunSettings = { gpuLayers: 0, contextSize: 4096, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto" };
+const run: LlamaRunSettings = { gpuLayers: 0, contextSize: 4096, parallelConversations: 2, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto" };
 
 interface PageMarks {
   sentAt: number;

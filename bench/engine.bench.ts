@@ -17,7 +17,7 @@ import { printTable, writeFigures } from "./report";
 
 const ROUNDS = 7;
 const MAX_TOKENS = 256;
-const run: LlamaRunSettings = { gpuLayers: 0, contextSize: 4096, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto" };
+const run: LlamaRunSettings = { gpuLayers: 0, contextSize: 4096, parallelConversations: 2, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto" };
 
 interface Sample {
   readonly ttftMs: number;

@@ -35,6 +35,8 @@ export interface HearthSettings {
   readonly llamaCpp: {
     readonly gpuLayers: GpuLayers;
     readonly contextSize: number;
+    /** Chat sequences (conversations kept in memory at once) a chat model's context gets. */
+    readonly parallelConversations: number;
     readonly threads: number;
     readonly batchSize: number;
     readonly flashAttention: FlashAttention;
@@ -77,6 +79,7 @@ export const SETTING_DEFAULTS = {
   "huggingFace.endpoint": "https://huggingface.co",
   "llamaCpp.gpuLayers": "auto",
   "llamaCpp.contextSize": 4096,
+  "llamaCpp.parallelConversations": 2,
   "llamaCpp.threads": 0,
   "llamaCpp.batchSize": 0,
   "llamaCpp.flashAttention": "auto",
@@ -138,6 +141,11 @@ const languageSwitches: Validator<Readonly<Record<string, boolean>>> = (value) =
     ? { ok: true, value: value as Record<string, boolean> }
     : { ok: false, rule: 'an object mapping language ids (or "*") to true or false' };
 
+const conversationsInMemory: Validator<number> = (value) =>
+  Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= 8
+    ? { ok: true, value: value as number }
+    : { ok: false, rule: "a whole number from 1 to 8" };
+
 const wholeNumber: Validator<number> = (value) =>
   Number.isSafeInteger(value) && (value as number) >= 0
     ? { ok: true, value: value as number }
@@ -198,6 +206,7 @@ export function readSettings(get: (key: SettingKey) => unknown): {
     llamaCpp: {
       gpuLayers: read("llamaCpp.gpuLayers", gpuLayersRule),
       contextSize: read("llamaCpp.contextSize", wholeNumber),
+      parallelConversations: read("llamaCpp.parallelConversations", conversationsInMemory),
       threads: read("llamaCpp.threads", wholeNumber),
       batchSize: read("llamaCpp.batchSize", wholeNumber),
       flashAttention: read("llamaCpp.flashAttention", oneOf<FlashAttention>(["auto", "on", "off"])),

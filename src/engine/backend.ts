@@ -44,6 +44,11 @@ export interface GenerationOptions {
   readonly tools?: readonly ToolDefinition[];
   /** "required": the answer must be a tool call; "auto" (default): the model decides. */
   readonly toolMode?: "auto" | "required";
+  /**
+   * The conversation asking, when the caller has one (chat only): llama.cpp keeps its KV cache
+   * for it between turns while other conversations run.
+   */
+  readonly conversation?: string;
 }
 
 /** A piece of another file given to a completion as extra context. */

@@ -34,6 +34,7 @@ export function llamaRunSettings(settings: HearthSettings): LlamaRunSettings {
   return {
     gpuLayers: llamaCpp.gpuLayers,
     contextSize: llamaCpp.contextSize,
+    parallelConversations: llamaCpp.parallelConversations,
     threads: resolveThreads(llamaCpp.threads),
     batchSize: llamaCpp.batchSize,
     flashAttention: llamaCpp.flashAttention === "auto" ? "auto" : llamaCpp.flashAttention === "on",
@@ -164,7 +165,14 @@ export class Engine implements Disposable {
           this.noticesGiven.add(message);
           this.options.notify(message);
         });
-        return new LlamaCppBackend(worker, () => ({ modelsDirectory: modelsDirectory(), run: llamaRunSettings(settings()) }));
+        return new LlamaCppBackend(worker, () => ({
+          modelsDirectory: modelsDirectory(),
+          run: llamaRunSettings(settings()),
+          roles: {
+            chat: resolveModelPath(settings().models.chat, modelsDirectory()),
+            completion: resolveModelPath(settings().models.completion, modelsDirectory()),
+          },
+        }));
       }
       case "ollama":
         return new OllamaBackend(() => ({

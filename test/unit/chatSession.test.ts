@@ -233,7 +233,7 @@ describe("chat session", () => {
     const client = new LlamaWorkerClient({ workerScript: path.join(repositoryRoot, "dist", "llamaWorker.js"), keepAliveMs: () => 60_000, log: () => undefined });
     const llama = new LlamaCppBackend(client, () => ({
       modelsDirectory: path.dirname(tinyFimModel),
-      run: { gpuLayers: 0, contextSize: 512, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto" },
+      run: { gpuLayers: 0, contextSize: 512, parallelConversations: 2, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto" },
     }));
     try {
       model = path.basename(tinyFimModel);

@@ -17,7 +17,7 @@ const FIM = "llama-2-tiny-random-fim.gguf";
 
 function makeBackend(overrides: Partial<LlamaRunSettings> = {}, keepAliveMs = 60_000, modelsDirectory = fixturesDirectory) {
   const log: string[] = [];
-  const run: LlamaRunSettings = { gpuLayers: "auto", contextSize: 2048, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto", ...overrides };
+  const run: LlamaRunSettings = { gpuLayers: "auto", contextSize: 2048, parallelConversations: 2, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto", ...overrides };
   const settings = { modelsDirectory, run };
   const client = new LlamaWorkerClient({ workerScript, keepAliveMs: () => keepAliveMs, log: (level, message) => log.push(`${level}: ${message}`) });
   const backend = new LlamaCppBackend(client, () => settings);

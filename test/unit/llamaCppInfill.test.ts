@@ -18,7 +18,7 @@ const FIM = "llama-2-tiny-random-fim.gguf";
 const SOURCE = path.join(repositoryRoot, "node_modules", "node-llama-cpp", "dist", "evaluator", "LlamaContext", "LlamaContext.js");
 
 function makeBackend() {
-  const run: LlamaRunSettings = { gpuLayers: "auto", contextSize: 2048, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto" };
+  const run: LlamaRunSettings = { gpuLayers: "auto", contextSize: 2048, parallelConversations: 2, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto" };
   const client = new LlamaWorkerClient({ workerScript, keepAliveMs: () => 60_000, log: () => undefined });
   return { backend: new LlamaCppBackend(client, () => ({ modelsDirectory: fixturesDirectory, run })), client };
 }

@@ -13,7 +13,7 @@ const workerScript = path.join(repositoryRoot, "dist", "llamaWorker.js");
 
 describe("llama.cpp model facts", function () {
   this.timeout(60_000);
-  const run: LlamaRunSettings = { gpuLayers: "auto", contextSize: 1024, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto" };
+  const run: LlamaRunSettings = { gpuLayers: "auto", contextSize: 1024, parallelConversations: 2, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto" };
   const settings = { modelsDirectory: fixturesDirectory, run };
   const client = new LlamaWorkerClient({ workerScript, keepAliveMs: () => 60_000, log: () => undefined });
   const backend = new LlamaCppBackend(client, () => settings);

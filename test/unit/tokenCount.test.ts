@@ -14,7 +14,7 @@ const TINY = "llama-2-tiny-random.gguf";
 const CONTEXT_SIZE = 512;
 
 function makeBackend() {
-  const run: LlamaRunSettings = { gpuLayers: "auto", contextSize: CONTEXT_SIZE, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto" };
+  const run: LlamaRunSettings = { gpuLayers: "auto", contextSize: CONTEXT_SIZE, parallelConversations: 2, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto" };
   const client = new LlamaWorkerClient({ workerScript: path.join(repositoryRoot, "dist", "llamaWorker.js"), keepAliveMs: () => 60_000, log: () => undefined });
   const backend = new LlamaCppBackend(client, () => ({ modelsDirectory: fixturesDirectory, run }));
   const states: BackendState[] = [];

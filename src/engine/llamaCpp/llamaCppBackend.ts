@@ -7,7 +7,7 @@ import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions,
 import { BackendError } from "../backendError";
 import { BackendActivity } from "../backendActivity";
 import type { LlamaWorkerClient } from "./llamaWorkerClient";
-import type { LlamaModelFacts, LlamaRunSettings } from "./workerProtocol";
+import type { LlamaModelFacts, LlamaRunSettings, SequenceNeeds } from "./workerProtocol";
 
 const CHAT_SETTING = "hearth.models.chat";
 const COMPLETION_SETTING = "hearth.models.completion";
@@ -16,6 +16,8 @@ const EMBEDDING_SETTING = "hearth.models.embedding";
 export interface LlamaCppConfiguration {
   readonly modelsDirectory: string;
   readonly run: LlamaRunSettings;
+  /** The files the settings name for chat and completion: a model gets the sequences its roles need. */
+  readonly roles?: { readonly chat?: string; readonly completion?: string };
 }
 
 export class LlamaCppBackend implements Backend {
@@ -60,7 +62,17 @@ export class LlamaCppBackend implements Backend {
     const { modelPath, run } = this.resolve(model, CHAT_SETTING);
     return await this.generate(modelPath, () =>
       this.worker.request(
-        { type: "chat", modelPath, settings: run, setting: CHAT_SETTING, messages, options: { maxTokens: options.maxTokens, temperature: options.temperature } },
+        {
+          type: "chat",
+          modelPath,
+          settings: run,
+          setting: CHAT_SETTING,
+          sequences: this.sequences(modelPath, run, "chat"),
+          messages,
+          options: { maxTokens: options.maxTokens, temperature: options.temperature },
+          ...(options.conversation ? { conversation: options.conversation } : {}),
+          ...(options.tools?.length ? { tools: options.tools, toolMode: options.toolMode ?? "auto" } : {}),
+        },
         { onChunk: options.onChunk, signal },
       ),
     );
@@ -75,7 +87,15 @@ export class LlamaCppBackend implements Backend {
     const { modelPath, run } = this.resolve(model, COMPLETION_SETTING);
     return await this.activity.background(() => this.idle(), () =>
       this.worker.request(
-        { type: "infill", modelPath, settings: run, setting: COMPLETION_SETTING, request, options: { maxTokens: options.maxTokens, temperature: options.temperature } },
+        {
+          type: "infill",
+          modelPath,
+          settings: run,
+          setting: COMPLETION_SETTING,
+          sequences: this.sequences(modelPath, run, "infill"),
+          request,
+          options: { maxTokens: options.maxTokens, temperature: options.temperature },
+        },
         { onChunk: options.onChunk, signal },
       ),
     );
@@ -93,7 +113,9 @@ export class LlamaCppBackend implements Backend {
 
   async load(model: string, signal?: AbortSignal): Promise<LoadedModel> {
     const { modelPath, run } = this.resolve(model, CHAT_SETTING);
-    return await this.activity.track(modelPath, () => this.idle(), () => this.worker.request({ type: "load", modelPath, settings: run, setting: CHAT_SETTING }, { signal }));
+    return await this.activity.track(modelPath, () => this.idle(), () =>
+      this.worker.request({ type: "load", modelPath, settings: run, setting: CHAT_SETTING, sequences: this.sequences(modelPath, run, "chat") }, { signal }),
+    );
   }
 
   /** Counts with the chat model's tokenizer in the worker, in one request (see Backend.countTokens). */
@@ -115,7 +137,9 @@ export class LlamaCppBackend implements Backend {
     // Loaded already with the size the settings ask for: no round trip to the worker before a chat.
     const known = this.loaded.get(modelPath);
     if (run.contextSize > 0 && known?.contextSize === run.contextSize) return known.contextSize - 1;
-    const loaded = await this.activity.quiet(() => this.idle(), () => this.worker.request({ type: "load", modelPath, settings: run, setting: CHAT_SETTING }, { signal }));
+    const loaded = await this.activity.quiet(() => this.idle(), () =>
+      this.worker.request({ type: "load", modelPath, settings: run, setting: CHAT_SETTING, sequences: this.sequences(modelPath, run, "chat") }, { signal }),
+    );
     return loaded.contextSize === undefined ? undefined : loaded.contextSize - 1;
   }
 
@@ -150,28 +174,45 @@ export class LlamaCppBackend implements Backend {
     };
   }
 
+  /** Settings or files changed: the error state goes, and loads that crashed the worker may be tried again. */
   clearError(): void {
+    this.worker.retryCrashedLoads();
     this.activity.clearError(this.idle());
   }
 
-  /** Frees the models not at these paths (models no setting uses any more). */
+  /**
+   * Frees the models not at these paths (models no setting uses any more), including one still
+   * loading: it is stopped, or freed as soon as it is in memory.
+   */
   async unloadExcept(keep: readonly string[]): Promise<void> {
-    if (!this.worker.running || [...this.loaded.keys()].every((name) => keep.includes(name))) return;
+    if (!this.worker.running) return;
     await this.worker.request({ type: "unload", keep });
   }
 
-  /** Stops the worker, freeing every model now; requests under way end as cancelled. */
-  unload(): Promise<void> {
-    this.worker.stop();
+  /** Stops the worker, freeing every model; requests under way end as cancelled. Resolves once its memory is free. */
+  async unload(): Promise<void> {
+    const exited = this.worker.stop();
     this.loaded.clear();
     this.activity.set(this.idle());
-    return Promise.resolve();
+    await exited;
   }
 
   dispose(): void {
     for (const subscription of this.subscriptions) subscription.dispose();
     this.worker.dispose();
     this.activity.dispose();
+  }
+
+  /**
+   * The sequences a model's context needs: a pool of chat sequences when it is used for chat
+   * (by the settings or by this request), an infill sequence when it completes code.
+   */
+  private sequences(modelPath: string, run: LlamaRunSettings, use: "chat" | "infill"): SequenceNeeds {
+    const roles = this.configuration().roles;
+    return {
+      chat: use === "chat" || roles?.chat === modelPath ? run.parallelConversations : 0,
+      infill: use === "infill" || roles?.completion === modelPath,
+    };
   }
 
   private resolve(model: string, setting: string): { modelPath: string; run: LlamaRunSettings } {

@@ -1,11 +1,14 @@
 // The extension host's side of the llama.cpp worker: starts the worker process when a request
 // needs it, sends typed requests and streams their chunks back, cancels, stops the worker after
 // keepAlive of idleness (freeing the model's memory), and when the worker dies mid-request
-// rejects what was pending with a clear error that keeps the partial text.
+// rejects what was pending with a clear error that keeps the partial text. A new worker starts
+// only once the old one has exited (its memory, GPU memory too, is free again), never after
+// dispose, and never for a load that crashed the worker twice in a row (crashLoopGuard.ts).
 import { fork, type ChildProcess } from "node:child_process";
 import { BackendError } from "../backendError";
 import { Emitter } from "../event";
 import type { Generation, LoadedModel } from "../backend";
+import { CrashLoopGuard, loadKey } from "./crashLoopGuard";
 import type { ResultByType, WorkerRequest, WorkerToHost } from "./workerProtocol";
 
 export interface WorkerClientOptions {
@@ -17,6 +20,9 @@ export interface WorkerClientOptions {
 }
 
 interface Pending {
+  /** The load this request causes, once the worker says it is loading a model for it. */
+  load?: string;
+  readonly body: { readonly modelPath?: string; readonly settings?: object };
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
   readonly onChunk?: (text: string) => void;
@@ -29,6 +35,10 @@ type RequestBody<T extends WorkerRequest["type"]> = Omit<Extract<WorkerRequest, 
 
 export class LlamaWorkerClient {
   private worker: ChildProcess | undefined;
+  /** The stopped worker's exit: the next one starts after it. */
+  private stopping: Promise<void> = Promise.resolve();
+  private disposed = false;
+  private readonly crashes = new CrashLoopGuard();
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -60,11 +70,17 @@ export class LlamaWorkerClient {
     body: RequestBody<T> & { readonly type: T },
     { onChunk, signal }: { onChunk?: (text: string) => void; signal?: AbortSignal } = {},
   ): Promise<ResultByType[T]> {
-    const worker = this.ensureWorker();
+    if (this.disposed) return Promise.reject(new BackendError("cancelled", "The llama.cpp engine was shut down."));
+    const model = body as { modelPath?: string; settings?: object; setting?: string };
+    if (model.modelPath && model.settings && body.type !== "facts") {
+      const blocked = this.crashes.check(loadKey(model.modelPath, model.settings), model.modelPath, model.setting);
+      if (blocked) return Promise.reject(blocked);
+    }
     const id = this.nextId++;
     clearTimeout(this.idleTimer);
     return new Promise<ResultByType[T]>((resolve, reject) => {
-      const onAbort = () => worker.connected && worker.send({ type: "cancel", id });
+      let sentTo: ChildProcess | undefined;
+      const onAbort = () => sentTo?.connected && sentTo.send({ type: "cancel", id });
       signal?.addEventListener("abort", onAbort, { once: true });
       const settle = () => {
         signal?.removeEventListener("abort", onAbort);
@@ -72,6 +88,7 @@ export class LlamaWorkerClient {
         this.scheduleIdleStop();
       };
       const pending: Pending = {
+        body: body as Pending["body"],
         resolve: (value) => (settle(), resolve((signal?.aborted ? cancelledAsSeen(value, pending.partialText) : value) as ResultByType[T])),
         reject: (error) => (settle(), reject(error)),
         onChunk,
@@ -79,26 +96,46 @@ export class LlamaWorkerClient {
         partialText: "",
       };
       this.pending.set(id, pending);
-      worker.send({ ...body, id });
-      // Already cancelled: the worker answers at once (a generation as "cancelled").
-      if (signal?.aborted) onAbort();
+      this.ready().then(
+        (worker) => {
+          if (!this.pending.has(id)) return; // failed while the worker started
+          sentTo = worker;
+          worker.send({ ...body, id });
+          // Already cancelled: the worker answers at once (a generation as "cancelled").
+          if (signal?.aborted) onAbort();
+        },
+        (error: Error) => pending.reject(error),
+      );
     });
   }
 
-  /** Stops the worker now (settings changed, idle, or shutting down); pending requests fail. */
-  stop(): void {
+  /** Stops the worker now (settings changed, idle, or shutting down); pending requests fail. Resolves once it has exited. */
+  stop(): Promise<void> {
     clearTimeout(this.idleTimer);
     const worker = this.worker;
-    if (!worker) return;
+    if (!worker) return this.stopping;
     this.worker = undefined;
     this.failPending(new BackendError("cancelled", "The llama.cpp worker was stopped before it answered."));
-    worker.removeAllListeners("exit");
+    const exited = new Promise<void>((resolve) => {
+      if (worker.exitCode !== null || worker.signalCode !== null) resolve();
+      else worker.once("exit", () => resolve());
+    });
     worker.kill();
+    // A worker stuck in native code may ignore SIGTERM; its memory must come back all the same.
+    const force = setTimeout(() => worker.kill("SIGKILL"), 5000);
+    this.stopping = exited.finally(() => clearTimeout(force));
     this.exitEmitter.fire({ expected: true });
+    return this.stopping;
+  }
+
+  /** Forgets the loads that crashed the worker: something that may fix them changed. */
+  retryCrashedLoads(): void {
+    this.crashes.reset();
   }
 
   dispose(): void {
-    this.stop();
+    this.disposed = true;
+    void this.stop();
     this.noticeEmitter.dispose();
     this.loadingEmitter.dispose();
     this.exitEmitter.dispose();
@@ -106,8 +143,15 @@ export class LlamaWorkerClient {
     this.unloadedEmitter.dispose();
   }
 
-  private ensureWorker(): ChildProcess {
+  /** The running worker, or a new one once the previous one has exited. */
+  private async ready(): Promise<ChildProcess> {
     if (this.worker) return this.worker;
+    await this.stopping;
+    if (this.disposed) throw new BackendError("cancelled", "The llama.cpp engine was shut down.");
+    return this.worker ?? this.start();
+  }
+
+  private start(): ChildProcess {
     // The extension host's own runtime runs the worker (under Electron, fork sets it to run as Node).
     const worker = fork(this.options.workerScript, [], {
       stdio: ["ignore", "ignore", "pipe", "ipc"],
@@ -119,11 +163,13 @@ export class LlamaWorkerClient {
     worker.stderr?.setEncoding("utf8").on("data", (text: string) => {
       for (const line of text.split("\n")) if (line.trim()) this.options.log("warn", `[llama.cpp] ${line.trim()}`);
     });
-    worker.on("message", (message: WorkerToHost) => this.receive(message));
+    // A worker already replaced may still have messages on the way: they are about nothing pending now.
+    worker.on("message", (message: WorkerToHost) => this.worker === worker && this.receive(message));
     const ended = (how: string) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
       this.options.log("error", `The llama.cpp worker stopped unexpectedly (${how}).`);
+      for (const pending of this.pending.values()) if (pending.load) this.crashes.crashedWhileLoading(pending.load);
       this.failPending(
         new BackendError(
           "workerCrashed",
@@ -151,9 +197,12 @@ export class LlamaWorkerClient {
         pending.onChunk?.(message.text);
         return;
       }
-      case "loading":
+      case "loading": {
+        const pending = this.pending.get(message.id);
+        if (pending?.body.settings) pending.load = loadKey(message.modelPath, pending.body.settings);
         this.loadingEmitter.fire({ modelPath: message.modelPath, progress: message.progress });
         return;
+      }
       case "result":
         this.pending.get(message.id)?.resolve(message.result);
         return;
@@ -166,6 +215,11 @@ export class LlamaWorkerClient {
         this.noticeEmitter.fire(message.message);
         return;
       case "loaded":
+        for (const pending of this.pending.values()) {
+          if (pending.body.modelPath !== message.model.name || !pending.load) continue;
+          this.crashes.loaded(pending.load);
+          pending.load = undefined;
+        }
         this.loadedEmitter.fire(message.model);
         return;
       case "unloaded":
@@ -186,7 +240,7 @@ export class LlamaWorkerClient {
     this.idleTimer = setTimeout(() => {
       if (this.pending.size > 0) return;
       this.options.log("info", "Stopping the llama.cpp worker after keepAlive of idleness; its models are freed.");
-      this.stop();
+      void this.stop();
     }, this.options.keepAliveMs());
     this.idleTimer.unref();
   }

@@ -1,27 +1,26 @@
 // The models loaded in the llama.cpp worker, one copy per file (so a file used for chat and for
 // completion is loaded once). A request for a file with other run settings replaces the copy:
 // the old one is retired, and freed only when the requests still using it have finished, so a
-// settings change never pulls a model out from under an answer being written.
+// settings change never pulls a model out from under an answer being written. A load nobody
+// waits for any more (every request cancelled, or the model freed meanwhile) is stopped.
 import type * as NodeLlamaCpp from "node-llama-cpp" with { "resolution-mode": "import" };
 import type { LoadedModel } from "../backend";
 import { assertModelFileUsable, describeLoadFailure } from "./modelFileErrors";
+import { BackendError } from "../backendError";
+import { ModelContext, unionShape } from "./modelContext";
 import type { InfillState } from "./workerInfill";
-import type { LlamaRunSettings, WorkerToHost } from "./workerProtocol";
+import type { LlamaRunSettings, SequenceNeeds, WorkerToHost } from "./workerProtocol";
 
 type Library = typeof NodeLlamaCpp;
 
 export interface LoadedEntry {
   readonly modelPath: string;
   readonly model: NodeLlamaCpp.LlamaModel;
-  readonly context: NodeLlamaCpp.LlamaContext;
-  /** One sequence per use, so a chat turn and a completion keep their own KV cache. */
-  readonly chatSequence: NodeLlamaCpp.LlamaContextSequence;
-  readonly infillSequence: NodeLlamaCpp.LlamaContextSequence;
+  /** The context with the sequences the model's roles need, made on first use (see ModelContext). */
+  context?: Promise<ModelContext>;
   embeddingContext?: Promise<NodeLlamaCpp.LlamaEmbeddingContext>;
   /** Resolving a chat wrapper renders the model's template many times (~200 ms): once per format. */
   readonly chatWrappers: Map<string, NodeLlamaCpp.ChatWrapper>;
-  /** Requests on one sequence run one after another. */
-  readonly queues: { chat: Promise<unknown>; infill: Promise<unknown> };
   /** The completion sequence's FIM formats and last prompt. */
   readonly infill: InfillState;
   users: number;
@@ -32,6 +31,18 @@ export interface LoadedEntry {
 interface Entry {
   readonly settingsKey: string;
   readonly loading: Promise<LoadedEntry>;
+  /** Aborts the load: every request that waited for it was cancelled, or the model was freed meanwhile. */
+  readonly controller: AbortController;
+  /** Requests waiting for this load to finish. */
+  waiting: number;
+  settled: boolean;
+}
+
+interface ModelUse {
+  readonly id: number;
+  readonly modelPath: string;
+  readonly settings: LlamaRunSettings;
+  readonly signal?: AbortSignal;
 }
 
 export class LoadedModels {
@@ -46,7 +57,7 @@ export class LoadedModels {
   ) {}
 
   /** Runs `work` with the model loaded for `settings`; the model is not freed while `work` runs. */
-  async use<T>(request: { id: number; modelPath: string; settings: LlamaRunSettings }, work: (entry: LoadedEntry) => Promise<T>): Promise<T> {
+  async use<T>(request: ModelUse, work: (entry: LoadedEntry) => Promise<T>): Promise<T> {
     let entry: LoadedEntry;
     for (;;) {
       entry = await this.acquire(request);
@@ -61,30 +72,88 @@ export class LoadedModels {
     }
   }
 
-  /** Frees every model not named in `keep` (once its requests finish). */
+  /**
+   * The model's context with at least the sequences `needs` asks for. A context that lacks some is
+   * replaced by one with both shapes' sequences, once the requests using the old one finish.
+   */
+  async contextFor(entry: LoadedEntry, needs: SequenceNeeds, settings: LlamaRunSettings): Promise<ModelContext> {
+    for (;;) {
+      const pending = entry.context;
+      const current = await pending?.catch(() => undefined);
+      if (current && !current.retired && current.covers(needs)) return current;
+      if (entry.context !== pending) continue; // another request is replacing it: wait for that one
+      const shape = unionShape(current?.shape, needs);
+      const replacing = (async () => {
+        await current?.retire();
+        try {
+          return await ModelContext.create(entry.model, shape, settings);
+        } catch (error) {
+          throw await describeLoadFailure(entry.modelPath, error);
+        }
+      })();
+      entry.context = replacing;
+      // A context that could not be made is tried again by the next request, not remembered.
+      replacing.catch(() => entry.context === replacing && (entry.context = undefined));
+      const context = await replacing;
+      this.send({ type: "loaded", model: describeLoaded(entry, context) });
+      return context;
+    }
+  }
+
+  /** Frees every model not named in `keep` (once its requests finish); a load under way is stopped. */
   async evict(keep: readonly string[] = []): Promise<void> {
     const retiring: Array<Promise<void>> = [];
     for (const [modelPath, entry] of this.entries) {
       if (keep.includes(modelPath)) continue;
       this.entries.delete(modelPath);
+      if (!entry.settled) entry.controller.abort();
       retiring.push(this.retire(modelPath, entry.loading));
     }
     await Promise.all(retiring);
   }
 
-  private acquire(request: { id: number; modelPath: string; settings: LlamaRunSettings }): Promise<LoadedEntry> {
+  private async acquire(request: ModelUse): Promise<LoadedEntry> {
     const { modelPath, settings } = request;
-    const settingsKey = JSON.stringify([settings.gpuLayers, settings.contextSize, settings.threads, settings.batchSize, settings.flashAttention]);
-    const existing = this.entries.get(modelPath);
-    if (existing?.settingsKey === settingsKey) return existing.loading;
-    // Registered before anything is awaited, so concurrent requests share this one load.
-    const entry: Entry = { settingsKey, loading: this.load(request, existing) };
-    this.entries.set(modelPath, entry);
-    entry.loading.catch(() => this.entries.get(modelPath) === entry && this.entries.delete(modelPath));
-    return entry.loading;
+    const settingsKey = JSON.stringify([settings.gpuLayers, settings.contextSize, settings.parallelConversations, settings.threads, settings.batchSize, settings.flashAttention]);
+    let entry = this.entries.get(modelPath);
+    if (entry?.settingsKey !== settingsKey) {
+      // Registered before anything is awaited, so concurrent requests share this one load.
+      const controller = new AbortController();
+      const created: Entry = { settingsKey, controller, waiting: 0, settled: false, loading: this.load(request, entry, controller.signal) };
+      this.entries.set(modelPath, created);
+      void created.loading.then(
+        () => (created.settled = true),
+        () => {
+          created.settled = true;
+          if (this.entries.get(modelPath) === created) this.entries.delete(modelPath);
+        },
+      );
+      entry = created;
+    }
+    return await this.waitFor(entry, request.signal);
   }
 
-  private async load(request: { id: number; modelPath: string; settings: LlamaRunSettings }, previous: Entry | undefined): Promise<LoadedEntry> {
+  /** Waits for the load; when every request waiting for it is cancelled, the load is stopped. */
+  private async waitFor(entry: Entry, signal: AbortSignal | undefined): Promise<LoadedEntry> {
+    if (entry.settled || !signal) return await entry.loading;
+    entry.waiting++;
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      entry.waiting--;
+      if (entry.waiting === 0 && !entry.settled) entry.controller.abort();
+    };
+    signal.addEventListener("abort", leave, { once: true });
+    try {
+      return await entry.loading;
+    } finally {
+      signal.removeEventListener("abort", leave);
+      if (!signal.aborted) leave();
+    }
+  }
+
+  private async load(request: ModelUse, previous: Entry | undefined, signal: AbortSignal): Promise<LoadedEntry> {
     const { modelPath, settings } = request;
     if (previous) await this.retire(modelPath, previous.loading);
     await this.retiring.get(modelPath);
@@ -94,43 +163,26 @@ export class LoadedModels {
     this.llama ??= lib.getLlama({ gpu: "auto", build: "never", maxThreads: settings.threads, logLevel: lib.LlamaLogLevel.warn });
     const llama = await this.llama;
     llama.maxThreads = settings.threads; // contexts never get more threads than this
+    if (signal.aborted) throw loadCancelled(modelPath);
     this.send({ type: "loading", id: request.id, modelPath, progress: 0 });
     let model: NodeLlamaCpp.LlamaModel;
     try {
       model = await llama.loadModel({
         modelPath,
         gpuLayers: settings.gpuLayers,
+        loadSignal: signal,
         onLoadProgress: (progress) => this.send({ type: "loading", id: request.id, modelPath, progress }),
       });
     } catch (error) {
+      if (signal.aborted) throw loadCancelled(modelPath);
       throw await describeLoadFailure(modelPath, error);
+    }
+    if (signal.aborted) {
+      await model.dispose();
+      throw loadCancelled(modelPath);
     }
     this.noteMissingGpu(llama, settings, model);
-    let context: NodeLlamaCpp.LlamaContext;
-    try {
-      context = await model.createContext({
-        contextSize: settings.contextSize > 0 ? settings.contextSize : "auto",
-        sequences: 2,
-        threads: settings.threads,
-        ...(settings.batchSize > 0 ? { batchSize: settings.batchSize } : {}),
-        flashAttention: settings.flashAttention,
-      });
-    } catch (error) {
-      await model.dispose();
-      throw await describeLoadFailure(modelPath, error);
-    }
-    const entry: LoadedEntry = {
-      modelPath,
-      model,
-      context,
-      chatSequence: context.getSequence(),
-      infillSequence: context.getSequence(),
-      chatWrappers: new Map(),
-      queues: { chat: Promise.resolve(), infill: Promise.resolve() },
-      infill: { formats: new Map() },
-      users: 0,
-      retired: false,
-    };
+    const entry: LoadedEntry = { modelPath, model, chatWrappers: new Map(), infill: { formats: new Map() }, users: 0, retired: false };
     this.send({ type: "loaded", model: describeLoaded(entry) });
     return entry;
   }
@@ -142,6 +194,7 @@ export class LoadedModels {
       if (!entry || entry.retired) return;
       entry.retired = true;
       if (entry.users > 0) await new Promise<void>((resolve) => (entry.drained = resolve));
+      await (await entry.context?.catch(() => undefined))?.retire();
       await entry.model.dispose();
       this.send({ type: "unloaded", modelPath: entry.modelPath });
     })();
@@ -164,11 +217,16 @@ export class LoadedModels {
   }
 }
 
-export function describeLoaded(entry: LoadedEntry): LoadedModel {
+/** The model as the host sees it; the context size (per sequence) once a context is made. */
+export function describeLoaded(entry: LoadedEntry, context?: ModelContext): LoadedModel {
   return {
     name: entry.modelPath,
     gpuLayers: entry.model.gpuLayers,
     totalLayers: entry.model.fileInsights.totalLayers,
-    contextSize: entry.context.contextSize, // per sequence: node-llama-cpp allocates it for each of the two
+    contextSize: context?.context.contextSize,
   };
+}
+
+function loadCancelled(modelPath: string): BackendError {
+  return new BackendError("cancelled", `Loading ${modelPath} was stopped: nothing needs it any more.`);
 }

@@ -1,18 +1,21 @@
 // The llama.cpp worker: a child process that owns node-llama-cpp and the model weights, so a
 // native crash or an out-of-memory kills only this process, never the extension host.
-// It answers WorkerRequests (workerProtocol.ts) over Node's IPC channel. Each model has two
-// sequences: chat requests queue for theirs; completions take theirs latest-wins (a keystroke's
-// request cancels the stale one at once, since nobody waits for its answer any more).
+// It answers WorkerRequests (workerProtocol.ts) over Node's IPC channel. Each model's context has
+// the sequences its roles need (modelContext.ts): chat requests share a pool of chat sequences
+// (sequencePool.ts); completions take the infill sequence latest-wins (a keystroke's request
+// cancels the stale one at once, since nobody waits for its answer any more).
 import type * as NodeLlamaCpp from "node-llama-cpp" with { "resolution-mode": "import" };
 import type { ChatMessage, Generation, InfillRequest } from "../backend";
 import { GenerationClock } from "../backend";
 import { BackendError } from "../backendError";
-import { describeLoaded, LoadedModels, type LoadedEntry } from "./loadedModels";
+import { describeLoaded, LoadedModels } from "./loadedModels";
 import { modelFileError } from "./modelFileErrors";
-import { cancelledBeforeStart, metered, resolveChatFormat, toChatHistory, type GenerationRequest } from "./workerGeneration";
+import type { ModelContext } from "./modelContext";
+import { generateChat } from "./workerChat";
+import { cancelledBeforeStart, type GenerationRequest } from "./workerGeneration";
 import { generateInfill } from "./workerInfill";
 import { readModelFacts } from "./workerModelFacts";
-import type { HostToWorker, LlamaRunSettings, WorkerRequest, WorkerToHost } from "./workerProtocol";
+import type { ChatExtras, HostToWorker, LlamaRunSettings, SequenceNeeds, WorkerRequest, WorkerToHost } from "./workerProtocol";
 
 type Library = typeof NodeLlamaCpp;
 
@@ -25,19 +28,12 @@ const cancellations = new Map<number, AbortController>();
 /** The infill request under way or waiting for each model: a newer one cancels it (latest wins). */
 const latestInfill = new Map<string, number>();
 
-/** Runs `work` after the previous chat request on the model has finished (they share its chat sequence). */
-function queued<T>(entry: LoadedEntry, work: () => Promise<T>): Promise<T> {
-  const next = entry.queues.chat.then(work, work);
-  entry.queues.chat = next.catch(() => undefined);
-  return next;
-}
-
 /**
- * Like `queued`, but a request cancelled while it waits gives up at once instead of waiting for
- * the one before it; the request after it still waits for that one, which holds the sequence.
+ * Runs `work` on the model's infill sequence after the infill before it; a request cancelled while
+ * it waits gives up at once, and the request after it still waits for the one holding the sequence.
  */
-function queuedUnlessCancelled<T>(entry: LoadedEntry, signal: AbortSignal, work: () => Promise<T>, cancelled: () => T): Promise<T> {
-  const previous = entry.queues.infill;
+function queuedUnlessCancelled<T>(context: ModelContext, signal: AbortSignal, work: () => Promise<T>, cancelled: () => T): Promise<T> {
+  const previous = context.infillQueue;
   let stopWaiting: () => void = () => undefined;
   const aborted = new Promise<void>((resolve) => (stopWaiting = resolve));
   signal.addEventListener("abort", stopWaiting, { once: true });
@@ -45,39 +41,43 @@ function queuedUnlessCancelled<T>(entry: LoadedEntry, signal: AbortSignal, work:
     signal.removeEventListener("abort", stopWaiting);
     return signal.aborted ? cancelled() : work();
   });
-  entry.queues.infill = Promise.allSettled([previous, run]);
+  context.infillQueue = Promise.allSettled([previous, run]);
   return run;
 }
 
-async function chat(request: GenerationRequest, messages: readonly ChatMessage[]): Promise<Generation> {
+/** A generation whose load or wait was cut short by its own cancel ends as cancelled, not as an error. */
+async function cancellable(request: GenerationRequest, work: () => Promise<Generation>): Promise<Generation> {
   if (request.signal.aborted) return cancelledBeforeStart(request);
-  const lib = await nodeLlamaCpp();
-  return models.use(request, (entry) =>
-    queued(entry, async () => {
-      if (request.signal.aborted) return cancelledBeforeStart(request);
-      let chatWrapper = entry.chatWrappers.get(request.settings.chatFormat);
-      if (!chatWrapper) {
-        chatWrapper = resolveChatFormat(lib, entry.model, request.settings.chatFormat);
-        entry.chatWrappers.set(request.settings.chatFormat, chatWrapper);
-      }
-      const session = new lib.LlamaChat({ contextSequence: entry.chatSequence, chatWrapper });
-      const history = toChatHistory(messages);
-      const promptTokens = chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(entry.model.tokenizer).length;
-      try {
-        return await metered(request, send, entry.chatSequence, promptTokens, "answering", (options) => session.generateResponse(history, options));
-      } finally {
-        session.dispose();
-      }
-    }),
-  );
+  try {
+    return await work();
+  } catch (error) {
+    if (request.signal.aborted) return cancelledBeforeStart(request);
+    throw error;
+  }
 }
 
-async function infill(request: GenerationRequest, fim: InfillRequest): Promise<Generation> {
-  if (request.signal.aborted) return cancelledBeforeStart(request);
-  const lib = await nodeLlamaCpp();
-  return models.use(request, (entry) =>
-    queuedUnlessCancelled(entry, request.signal, () => generateInfill(lib, entry, request, fim, send), () => cancelledBeforeStart(request)),
-  );
+async function chat(request: GenerationRequest & ChatExtras & { sequences?: SequenceNeeds }, messages: readonly ChatMessage[]): Promise<Generation> {
+  return cancellable(request, async () => {
+    const lib = await nodeLlamaCpp();
+    const needs = { chat: Math.max(1, request.sequences?.chat ?? request.settings.parallelConversations), infill: request.sequences?.infill ?? false };
+    return models.use(request, async (entry) => {
+      const context = await models.contextFor(entry, needs, request.settings);
+      return context.use(() => generateChat(lib, entry, context, request, messages, send));
+    });
+  });
+}
+
+async function infill(request: GenerationRequest & { sequences?: SequenceNeeds }, fim: InfillRequest): Promise<Generation> {
+  return cancellable(request, async () => {
+    const lib = await nodeLlamaCpp();
+    const needs = { chat: request.sequences?.chat ?? 0, infill: true };
+    return models.use(request, async (entry) => {
+      const context = await models.contextFor(entry, needs, request.settings);
+      return context.use((held) =>
+        queuedUnlessCancelled(held, request.signal, () => generateInfill(lib, entry, held, request, fim, send), () => cancelledBeforeStart(request)),
+      );
+    });
+  });
 }
 
 /** A new infill request cancels the model's previous one at once, wherever it is (loading, waiting, evaluating, generating). */
@@ -96,7 +96,12 @@ interface PlainRequest {
 
 async function embed(request: PlainRequest, texts: readonly string[]): Promise<number[][]> {
   return models.use(request, async (entry) => {
-    entry.embeddingContext ??= entry.model.createEmbeddingContext({ threads: request.settings.threads });
+    if (!entry.embeddingContext) {
+      const creating = entry.model.createEmbeddingContext({ threads: request.settings.threads });
+      entry.embeddingContext = creating;
+      // One that could not be made is tried again next time (memory may have been freed), not remembered.
+      creating.catch(() => entry.embeddingContext === creating && (entry.embeddingContext = undefined));
+    }
     const context = await entry.embeddingContext;
     const vectors: number[][] = [];
     for (const text of texts) {
@@ -136,7 +141,9 @@ async function tokenize(request: PlainRequest, texts: readonly string[]): Promis
 async function handle(request: WorkerRequest, signal: AbortSignal, clock: GenerationClock): Promise<unknown> {
   switch (request.type) {
     case "load":
-      return models.use(request, (entry) => Promise.resolve(describeLoaded(entry)));
+      return models.use({ ...request, signal }, async (entry) =>
+        describeLoaded(entry, request.sequences ? await models.contextFor(entry, request.sequences, request.settings) : undefined),
+      );
     case "chat":
       return chat({ ...request, signal, clock }, request.messages);
     case "infill":

@@ -3,6 +3,7 @@
 import type * as NodeLlamaCpp from "node-llama-cpp" with { "resolution-mode": "import" };
 import type { ChatMessage, Generation, GenerationClock } from "../backend";
 import { BackendError } from "../backendError";
+import { toToolCalls } from "./toolCalls";
 import type { LlamaRunSettings, SamplingOptions, WorkerToHost } from "./workerProtocol";
 
 type Library = typeof NodeLlamaCpp;
@@ -69,6 +70,8 @@ interface GenerateResult {
   readonly response: string;
   readonly metadata: { readonly stopReason: string };
   readonly promptTokens?: number;
+  /** The tools the model called (a chat with functions). */
+  readonly calls?: readonly { functionName: string; params: unknown }[];
 }
 
 /**
@@ -103,7 +106,13 @@ export async function metered(
         chunks.push(chunk);
       },
     });
-    return { text: response.response, stopReason: stopReason(response.metadata.stopReason), usage: usage(response.promptTokens ?? promptTokens) };
+    const toolCalls = toToolCalls(response.calls);
+    return {
+      text: response.response,
+      stopReason: toolCalls ? "toolCalls" : stopReason(response.metadata.stopReason),
+      usage: usage(response.promptTokens ?? promptTokens),
+      ...(toolCalls ? { toolCalls } : {}),
+    };
   } catch (error) {
     if (signal.aborted) return { text: chunks.text, stopReason: "cancelled", usage: usage(promptTokens) };
     throw error instanceof BackendError ? error : new BackendError("internal", `llama.cpp failed while ${doing}: ${(error as Error).message}`, chunks.text);

@@ -9,6 +9,7 @@ import { buildFimPrompt, type PromptMemory, type PromptTokenizer } from "../fim/
 import { LineTokenCache } from "../fim/lineTokenCache";
 import { DEFAULT_INFILL_MAX_TOKENS, infillBudgets } from "../fim/promptBudget";
 import type { LoadedEntry } from "./loadedModels";
+import type { ModelContext } from "./modelContext";
 import { beginningToken, fimModel, modelTokenizer } from "./modelVocabulary";
 import { metered, type GenerationRequest, type Send } from "./workerGeneration";
 
@@ -30,8 +31,13 @@ export interface InfillState {
  */
 const EVALUATION_STEP = 128;
 
-export async function generateInfill(lib: Library, entry: LoadedEntry, request: GenerationRequest, infill: InfillRequest, send: Send): Promise<Generation> {
-  const { model, infillSequence: sequence } = entry;
+/** node-llama-cpp's highest evaluation priority: a completion's tokens go first in a shared batch. */
+const COMPLETION_PRIORITY = 5;
+
+export async function generateInfill(lib: Library, entry: LoadedEntry, context: ModelContext, request: GenerationRequest, infill: InfillRequest, send: Send): Promise<Generation> {
+  const { model } = entry;
+  const sequence = context.infillSequence;
+  if (!sequence) throw new Error("the model's context has no infill sequence"); // contextFor gives one to every infill request
   const format = formatFor(entry, infill);
   const bos = beginningToken(model);
   const maxTokens = request.options.maxTokens ?? DEFAULT_INFILL_MAX_TOKENS;
@@ -55,6 +61,7 @@ export async function generateInfill(lib: Library, entry: LoadedEntry, request: 
         customStopTriggers: stopTokens,
         // Code repeats itself; a repeat penalty would steer completions away from the right names.
         repeatPenalty: false,
+        evaluationPriority: COMPLETION_PRIORITY,
         // The prompt was sized to leave room for the answer: never shift the context under it.
         disableContextShift: true,
         contextShiftSize: 1,
@@ -85,6 +92,6 @@ async function evaluateAhead(sequence: NodeLlamaCpp.LlamaContextSequence, prompt
   const end = prompt.length - 1;
   while (sequence.nextTokenIndex < end && !signal.aborted) {
     const start = sequence.nextTokenIndex;
-    await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(start, Math.min(end, start + EVALUATION_STEP)));
+    await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(start, Math.min(end, start + EVALUATION_STEP)), { evaluationPriority: COMPLETION_PRIORITY });
   }
 }

@@ -1,13 +1,15 @@
 // The messages between the extension host (LlamaWorkerClient) and the llama.cpp worker process
 // (worker.ts), over Node's IPC channel. Both sides import this file and nothing else crosses.
 import type { BackendErrorCode } from "../backendError";
-import type { ChatMessage, Generation, InfillRequest, LoadedModel } from "../backend";
+import type { ChatMessage, Generation, InfillRequest, LoadedModel, ToolDefinition } from "../backend";
 
 /** How the worker loads and runs a model; a change makes the worker load the model again. */
 export interface LlamaRunSettings {
   readonly gpuLayers: "auto" | "max" | number;
-  /** 0: as large as the model and memory allow. */
+  /** Per sequence; 0: as large as the model and memory allow. */
   readonly contextSize: number;
+  /** Chat sequences a chat model's context gets (conversations kept in memory at once). */
+  readonly parallelConversations: number;
   readonly threads: number;
   /** 0: node-llama-cpp's default. */
   readonly batchSize: number;
@@ -35,6 +37,16 @@ export interface LlamaModelFacts {
   readonly fileType?: number;
 }
 
+/**
+ * The sequences a model's context needs: chat sequences (conversations kept in memory at once)
+ * and whether it has an infill sequence. The host asks for what the model's roles need; the
+ * worker gives a model the union of what it was asked for so far.
+ */
+export interface SequenceNeeds {
+  readonly chat: number;
+  readonly infill: boolean;
+}
+
 /** What every request for a model carries. */
 interface ModelRequest {
   readonly id: number;
@@ -42,6 +54,18 @@ interface ModelRequest {
   readonly settings: LlamaRunSettings;
   /** The setting that names the model ("hearth.models.completion"…): errors about the model file point at it. */
   readonly setting?: string;
+  /** The sequences the model's context should have (requests that use no context leave it out). */
+  readonly sequences?: SequenceNeeds;
+}
+
+/** A chat request's extras: who asks (for the sequence holding its conversation), how urgent, which tools. */
+export interface ChatExtras {
+  /** The conversation's id, when the caller has one: its sequence and KV cache are kept for it. */
+  readonly conversation?: string;
+  /** "background" waits behind every chat answer. */
+  readonly priority?: "chat" | "background";
+  readonly tools?: readonly ToolDefinition[];
+  readonly toolMode?: "auto" | "required";
 }
 
 /**
@@ -49,10 +73,13 @@ interface ModelRequest {
  * loads that model with `settings` when it is not loaded so (sharing a load under way).
  */
 export type WorkerRequest =
-  /** Loads the model (with its context) and describes it. */
+  /** Loads the model (with a context of `sequences`, when given) and describes it. */
   | (ModelRequest & { readonly type: "load" })
-  /** A chat answer on the model's chat sequence, streamed as "chunk" messages. */
-  | (ModelRequest & { readonly type: "chat"; readonly messages: readonly ChatMessage[]; readonly options: SamplingOptions })
+  /**
+   * A chat answer on one of the model's chat sequences (its conversation's, or the one holding the
+   * most of its prompt), streamed as "chunk" messages; it waits when all are busy.
+   */
+  | (ModelRequest & ChatExtras & { readonly type: "chat"; readonly messages: readonly ChatMessage[]; readonly options: SamplingOptions })
   /**
    * A fill-in-the-middle completion on the model's completion sequence, streamed as "chunk"
    * messages. Latest wins: it cancels the model's infill under way or waiting (which ends as
