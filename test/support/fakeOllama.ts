@@ -1,8 +1,11 @@
 // A loopback HTTP server that answers as Ollama does, written from Ollama's API document
 // (docs/api.md): NDJSON streaming for /api/chat, /api/generate and /api/pull, {"error": …}
 // bodies with their status codes, and the non-streaming /api/tags, /api/ps, /api/show (with
-// num_ctx in its parameters when a test sets one, and the model's context length in model_info),
-// /api/embed and /api/delete. Tests choose the models it has and how a stream misbehaves.
+// num_ctx in its parameters when a test sets one, the model's context length in model_info, and
+// its capabilities), /api/embed and /api/delete. Tool calls as Ollama streams them: the text
+// token by token, then each call whole in a message chunk (`tool_calls`, arguments as an object,
+// no call id), then the final chunk with done_reason "stop". Tests choose the models it has, what
+// they answer, and how a stream misbehaves.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sendJson, startLoopbackServer, type LoopbackServer } from "./loopbackServer";
 
@@ -21,6 +24,20 @@ export interface FakeOllamaOptions {
   contextLength?: number;
   /** Models (as listed) whose template has no suffix: a generate with one is refused, as Ollama does. */
   noInsert?: string[];
+  /** Models (as listed) whose template has no tools: a chat offering tools is refused, as Ollama does. */
+  noTools?: string[];
+  /** Models (as listed) whose `show` has only the fields old servers send (no capabilities, model_info or details). */
+  bareShow?: string[];
+  /** What a chat offering tools answers: text (streamed first, token by token), then the calls; undefined: `words`. */
+  toolAnswer?: (body: Record<string, unknown>) => FakeOllamaToolAnswer | undefined;
+}
+
+export interface FakeOllamaToolAnswer {
+  readonly text?: string[];
+  /** Ollama sends `arguments` as the object it parsed from the model's output. */
+  readonly calls: ReadonlyArray<{ readonly name: string; readonly arguments: unknown }>;
+  /** Each call in a chunk of its own (as Ollama does when it parses them apart), else all in one. */
+  readonly separateChunks?: boolean;
 }
 
 export interface FakeOllama extends LoopbackServer {
@@ -64,6 +81,12 @@ function canInsert(options: FakeOllamaOptions, name: unknown): boolean {
   return listed === undefined || !(options.noInsert ?? []).includes(listed);
 }
 
+/** Whether the model's template can call tools (server/images.go: CapabilityTools). */
+function canCallTools(options: FakeOllamaOptions, name: unknown): boolean {
+  const listed = listedName(options, name);
+  return listed === undefined || !(options.noTools ?? []).includes(listed);
+}
+
 /** How Ollama names a model in its errors: the full name from its manifest path. */
 function fullName(options: FakeOllamaOptions, name: unknown): string {
   const listed = listedName(options, name) ?? String(name);
@@ -88,17 +111,21 @@ async function route(options: FakeOllamaOptions, method: string, path: string, b
       });
     case "GET /api/ps":
       return sendJson(response, 200, { models: options.models.slice(0, 1).map((name) => ({ name, model: name, size: 1, size_vram: 0, expires_at: now() })) });
-    case "POST /api/show":
+    case "POST /api/show": {
       if (!hasModel(options, model)) return sendJson(response, 404, { error: `model '${String(model)}' not found` });
+      // As Ollama lays parameters out: a name, spaces, a value, one per line.
+      const parameters = [options.numCtx !== undefined ? `num_ctx                        ${options.numCtx}` : "", 'stop                           "<|im_end|>"'].filter(Boolean).join("\n");
+      if ((options.bareShow ?? []).includes(listedName(options, model) ?? "")) return sendJson(response, 200, { modelfile: "", parameters, template: "{{ .Prompt }}" });
       return sendJson(response, 200, {
         modelfile: "",
-        // As Ollama lays parameters out: a name, spaces, a value, one per line.
-        parameters: [options.numCtx !== undefined ? `num_ctx                        ${options.numCtx}` : "", 'stop                           "<|im_end|>"'].filter(Boolean).join("\n"),
+        parameters,
         template: "{{ .Prompt }}",
-        details: { family: "qwen2" },
+        details: { parent_model: "", format: "gguf", family: "qwen2", families: ["qwen2"], parameter_size: "1.5B", quantization_level: "Q4_K_M" },
         model_info: { "general.architecture": "qwen2", "qwen2.context_length": options.contextLength ?? 32768, "qwen2.embedding_length": 1536 },
-        capabilities: canInsert(options, model) ? ["completion", "insert"] : ["completion"],
+        // Ollama's order: completion, tools, insert (server/images.go Capabilities).
+        capabilities: ["completion", ...(canCallTools(options, model) ? ["tools"] : []), ...(canInsert(options, model) ? ["insert"] : [])],
       });
+    }
     case "POST /api/embed":
       if (!hasModel(options, model)) return sendJson(response, 404, { error: `model "${String(model)}" not found, try pulling it first` });
       return sendJson(response, 200, {
@@ -129,6 +156,11 @@ async function route(options: FakeOllamaOptions, method: string, path: string, b
       const chat = path === "/api/chat";
       // server/routes.go GenerateHandler: a suffix asks for the insert capability; scheduleRunner's error is a 400.
       if (!chat && body.suffix && !canInsert(options, model)) return sendJson(response, 400, { error: `${fullName(options, model)} does not support insert` });
+      // server/routes.go ChatHandler: tools ask for the tools capability, likewise a 400.
+      const toolsOffered = chat && Array.isArray(body.tools) && body.tools.length > 0;
+      if (toolsOffered && !canCallTools(options, model)) return sendJson(response, 400, { error: `${fullName(options, model)} does not support tools` });
+      const toolAnswer = toolsOffered ? options.toolAnswer?.(body) : undefined;
+      if (toolAnswer) return streamLines(response, options, toolAnswerLines(model, toolAnswer));
       if (!chat && !body.prompt && body.stream === false) {
         return sendJson(response, 200, { model, created_at: now(), response: "", done: true, done_reason: "load" });
       }
@@ -155,6 +187,30 @@ async function route(options: FakeOllamaOptions, method: string, path: string, b
     default:
       return sendJson(response, 404, { error: "404 page not found" });
   }
+}
+
+/** A chat answer with tool calls, chunk by chunk as Ollama streams it. */
+function toolAnswerLines(model: unknown, answer: FakeOllamaToolAnswer): object[] {
+  const chunk = (message: object) => ({ model, created_at: now(), message: { role: "assistant", content: "", ...message }, done: false });
+  const calls = answer.calls.map((call, index) => ({ function: { index, name: call.name, arguments: call.arguments } }));
+  const text = answer.text ?? [];
+  return [
+    ...text.map((word) => chunk({ content: word })),
+    ...(answer.separateChunks ? calls.map((call) => chunk({ tool_calls: [call] })) : [chunk({ tool_calls: calls })]),
+    {
+      model,
+      created_at: now(),
+      message: { role: "assistant", content: "" },
+      done: true,
+      done_reason: "stop",
+      total_duration: 5_000_000,
+      load_duration: 1_000_000,
+      prompt_eval_count: 40,
+      prompt_eval_duration: 1_000_000,
+      eval_count: text.length + 10 * calls.length,
+      eval_duration: 2_000_000,
+    },
+  ];
 }
 
 async function streamLines(response: ServerResponse, options: FakeOllamaOptions, lines: object[], onComplete?: () => void): Promise<void> {

@@ -1,6 +1,9 @@
 // A loopback server with the OpenAI API's shape as llama-server and LM Studio serve it:
 // /v1/models, /v1/embeddings, /v1/chat/completions and /v1/completions streaming
 // server-sent events ending in `data: [DONE]`, and (when asked) llama-server's /infill and /props.
+// Tool calls stream as OpenAI's chat streaming does: each call's first `delta.tool_calls` piece
+// has its index, id, type and name, its `arguments` follow in several events, and the answer ends
+// with finish_reason "tool_calls"; a server that cannot call tools refuses `tools` with an error.
 import type { ServerResponse } from "node:http";
 import { sendJson, startLoopbackServer, type LoopbackServer } from "./loopbackServer";
 
@@ -19,6 +22,17 @@ export interface FakeOpenAiOptions {
   nCtx?: number;
   /** Stop the stream after `after` events: drop the connection, or send an event that is not JSON. */
   failure?: { after: number; kind: "cut" | "garbage" };
+  /** What a chat offering tools answers: text first, then the calls; undefined: the usual answer. */
+  toolAnswer?: (body: Record<string, unknown>) => FakeToolAnswer | undefined;
+  /** Refuse any request with `tools`, as llama-server without --jinja (500) or vLLM without tool parsing (400) do. */
+  rejectTools?: { status: number; message: string };
+}
+
+export interface FakeToolAnswer {
+  readonly text?: string[];
+  /** `arguments` is the model's text, streamed in `argumentPieces` pieces (3 when absent). */
+  readonly calls: ReadonlyArray<{ readonly name: string; readonly arguments: string; readonly id?: string }>;
+  readonly argumentPieces?: number;
 }
 
 export interface FakeOpenAiServer extends LoopbackServer {
@@ -63,6 +77,13 @@ async function route(options: FakeOpenAiOptions, route: string, body: Record<str
     case "POST /v1/completions": {
       if (!known()) return sendJson(response, 404, { error: { message: `The model \`${String(body.model)}\` does not exist.`, type: "invalid_request_error" } });
       const chat = route === "POST /v1/chat/completions";
+      const toolsOffered = chat && Array.isArray(body.tools) && body.tools.length > 0;
+      if (toolsOffered && options.rejectTools) {
+        const { status, message } = options.rejectTools;
+        return sendJson(response, status, { error: { code: status, message, type: status >= 500 ? "server_error" : "invalid_request_error" } });
+      }
+      const toolAnswer = toolsOffered ? options.toolAnswer?.(body) : undefined;
+      if (toolAnswer) return streamEvents(response, options, toolAnswerEvents(toolAnswer), true);
       const events: object[] = words.map((word) => ({
         id: "cmpl-1",
         object: chat ? "chat.completion.chunk" : "text_completion",
@@ -94,6 +115,30 @@ async function route(options: FakeOpenAiOptions, route: string, body: Record<str
     default:
       return sendJson(response, 404, { error: { message: "not found" } });
   }
+}
+
+/** A chat answer with tool calls, event by event as OpenAI streams it. */
+function toolAnswerEvents(answer: FakeToolAnswer): object[] {
+  const event = (delta: object, finishReason: string | null = null) => ({ id: "chatcmpl-7", object: "chat.completion.chunk", created: 1, model: "fake", choices: [{ index: 0, delta, finish_reason: finishReason }] });
+  const text = answer.text ?? [];
+  const events: object[] = [event({ role: "assistant", content: text.length ? text[0] : null })];
+  events.push(...text.slice(1).map((word) => event({ content: word })));
+  for (const [index, call] of answer.calls.entries()) {
+    events.push(event({ tool_calls: [{ index, id: call.id ?? `call_${index}abc`, type: "function", function: { name: call.name, arguments: "" } }] }));
+    events.push(...splitInto(call.arguments, answer.argumentPieces ?? 3).map((piece) => event({ tool_calls: [{ index, function: { arguments: piece } }] })));
+  }
+  events.push(event({}, "tool_calls"));
+  const completionTokens = text.length + answer.calls.length * 10;
+  events.push({ id: "chatcmpl-7", object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 30, completion_tokens: completionTokens, total_tokens: 30 + completionTokens } });
+  return events;
+}
+
+/** `text` in `count` pieces of about the same length (fewer when it is shorter). */
+function splitInto(text: string, count: number): string[] {
+  const size = Math.max(1, Math.ceil(text.length / count));
+  const pieces: string[] = [];
+  for (let start = 0; start < text.length; start += size) pieces.push(text.slice(start, start + size));
+  return pieces;
 }
 
 async function streamEvents(response: ServerResponse, options: FakeOpenAiOptions, events: object[], sendDone: boolean): Promise<void> {

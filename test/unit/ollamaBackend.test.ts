@@ -112,7 +112,7 @@ describe("Ollama backend", () => {
     assert.equal(error.code, "infillUnsupported");
     assert.equal(error.setting, "hearth.models.completion");
     assert.match(error.message, /^llama3\.2 cannot complete code \(it has no fill-in-the-middle support\); choose a code model that can for hearth\.models\.completion, such as qwen2\.5-coder/);
-    assert.deepEqual((await backend.show("llama3.2")).capabilities, ["completion"], "the fake says so in show too");
+    assert.deepEqual((await backend.show("llama3.2")).capabilities, ["completion", "tools"], "the fake says so in show too");
   });
 
   it("a completion is a background request: no generating state, no usage event, no error state", async () => {
@@ -141,7 +141,7 @@ describe("Ollama backend", () => {
       ["llama3.2:latest", "1.5B Q4_K_M"],
     ]);
     assert.deepEqual(await backend.runningModels(), [{ name: "qwen2.5-coder:1.5b" }]);
-    assert.deepEqual((await backend.show("llama3.2")).capabilities, ["completion", "insert"]);
+    assert.deepEqual((await backend.show("llama3.2")).capabilities, ["completion", "tools", "insert"]);
   });
 
   it("pulls a model, reporting each progress status, and deletes it", async () => {

@@ -1,17 +1,22 @@
 // The Ollama backend, through the `ollama` client. Every call gets its own client whose fetch
 // carries the caller's AbortSignal, so cancelling one request aborts that request only (the
 // client's own abort() would end every stream it has open).
-import { Ollama, type ChatResponse, type GenerateResponse } from "ollama";
+import { Ollama, type ChatResponse, type GenerateResponse, type ModelResponse } from "ollama";
 import type { BackendKind } from "../../config/settings";
-import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelInfo } from "../backend";
+import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelFacts, ModelInfo } from "../backend";
 import { GenerationClock } from "../backend";
-import { BackendError, isAbortError } from "../backendError";
+import { isAbortError, type BackendError } from "../backendError";
 import { BackendActivity } from "../backendActivity";
-import { COMPLETION_MODEL_SETTING, infillUnsupportedError } from "../fim/chooseFimFormat";
+import { COMPLETION_MODEL_SETTING } from "../fim/chooseFimFormat";
 import { serverFimPrompt } from "../fim/serverPrompt";
-import { describeNetworkError } from "../networkErrors";
+import { CHAT_MODEL_SETTING, explainOllamaError } from "./ollamaErrors";
+import { contextWindowOf, modelFacts } from "./ollamaModelFacts";
+import { OllamaToolCallCollector, toOllamaMessages, toOllamaTools } from "./ollamaTools";
 
-const CHAT_MODEL_SETTING = "hearth.models.chat";
+/** How long a model's facts are reused: a model pulled again under its name outside Hearth may change. */
+const FACTS_TTL_MS = 60_000;
+/** How long one `ollama list` gives the sizes of the models described after it. */
+const TAGS_TTL_MS = 10_000;
 
 export interface OllamaConfiguration {
   /** Normalised address, such as http://127.0.0.1:11434. */
@@ -19,14 +24,6 @@ export interface OllamaConfiguration {
   /** Passed to Ollama as keep_alive ("5m", "1h", "-1"); empty leaves Ollama's default. */
   readonly keepAlive: string;
 }
-
-/**
- * The context Ollama gives a model whose Modelfile sets no num_ctx: 4096 since about Ollama 0.6
- * (2048 before) with under 24 GiB of VRAM; more on larger GPUs, or what OLLAMA_CONTEXT_LENGTH
- * says, which the API does not tell. Assuming the common case on laptops: a larger real context
- * only means a prompt was trimmed more than it had to be.
- */
-const OLLAMA_DEFAULT_NUM_CTX = 4096;
 
 export interface PullProgress {
   readonly status: string;
@@ -41,6 +38,10 @@ export class OllamaBackend implements Backend {
   private readonly used = new Set<string>();
   readonly onDidChangeState = this.activity.onDidChangeState;
   readonly onDidFinishRequest = this.activity.onDidFinishRequest;
+  /** Per host and model: facts read recently (see FACTS_TTL_MS). */
+  private readonly facts = new Map<string, { readonly at: number; readonly facts: ModelFacts }>();
+  /** The last `ollama list`, shared by the facts of the models described with it. */
+  private tags: { readonly host: string; readonly at: number; readonly models: Promise<ModelResponse[]> } | undefined;
 
   constructor(private readonly configuration: () => OllamaConfiguration) {}
 
@@ -48,10 +49,20 @@ export class OllamaBackend implements Backend {
     return this.activity.state;
   }
 
+  /**
+   * Tools offered go in `tools`; the calls Ollama parses out of the answer come back in
+   * `toolCalls` (stopReason "toolCalls") while the text around them streams as usual. Ollama has
+   * no way to force a call: toolMode "required" is left to the model.
+   */
   async chat(model: string, messages: readonly ChatMessage[], options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
+    const calls = new OllamaToolCallCollector();
+    const tools = options.tools?.length ? { tools: toOllamaTools(options.tools) } : {};
     return this.stream(model, signal, options, { role: "chat", setting: CHAT_MODEL_SETTING }, (client) =>
-      client.chat({ model, messages: [...messages], stream: true, options: samplingOptions(options), ...this.keepAlive() }),
-    (part: ChatResponse) => part.message?.content ?? "");
+      client.chat({ model, messages: toOllamaMessages(messages), ...tools, stream: true, options: samplingOptions(options), ...this.keepAlive() }),
+    (part: ChatResponse) => {
+      calls.add(part.message?.tool_calls);
+      return part.message?.content ?? "";
+    }, calls);
   }
 
   /**
@@ -100,14 +111,25 @@ export class OllamaBackend implements Backend {
    */
   async contextWindow(model: string, signal?: AbortSignal): Promise<number | undefined> {
     try {
-      const shown = await this.show(model, signal);
-      const numCtx = /^num_ctx\s+(\d+)\s*$/m.exec(shown.parameters ?? "")?.[1];
-      const window = numCtx ? Number(numCtx) : OLLAMA_DEFAULT_NUM_CTX;
-      const trained = trainedContextLength(shown.model_info as unknown);
-      return trained ? Math.min(window, trained) : window;
+      return contextWindowOf(await this.show(model, signal));
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * From `ollama show` (capabilities, trained context, quantization, family) and `ollama list`
+   * (size, when it answers); reused for a minute per host and model. Throws modelNotFound for a
+   * model Ollama lacks, as other requests do.
+   */
+  async describeModel(model: string, signal?: AbortSignal): Promise<ModelFacts> {
+    const key = `${this.configuration().host}\n${model}`;
+    const cached = this.facts.get(key);
+    if (cached && Date.now() - cached.at < FACTS_TTL_MS) return cached.facts;
+    const [shown, listed] = await Promise.all([this.show(model, signal), this.listed(model)]);
+    const facts = modelFacts(model, shown, listed);
+    this.facts.set(key, { at: Date.now(), facts });
+    return facts;
   }
 
   clearError(): void {
@@ -135,6 +157,7 @@ export class OllamaBackend implements Backend {
 
   /** `ollama pull`, reporting Ollama's progress statuses as they come. */
   async pull(model: string, onProgress: (progress: PullProgress) => void, signal?: AbortSignal): Promise<void> {
+    this.forgetFacts(); // a model pulled again may be another one under the same name
     await this.call(model, signal, async (client) => {
       for await (const part of await client.pull({ model, stream: true })) {
         onProgress({ status: part.status, completed: part.completed, total: part.total });
@@ -144,6 +167,7 @@ export class OllamaBackend implements Backend {
 
   /** `ollama rm`. */
   async delete(model: string, signal?: AbortSignal): Promise<void> {
+    this.forgetFacts();
     await this.call(model, signal, (client) => client.delete({ model }));
   }
 
@@ -151,11 +175,34 @@ export class OllamaBackend implements Backend {
     this.activity.dispose();
   }
 
+  private forgetFacts(): void {
+    this.facts.clear();
+    this.tags = undefined;
+  }
+
   /** keep_alive as Ollama reads it: a number of seconds ("-1", "0", "300") or a duration ("10m"). */
   private keepAlive(): { keep_alive?: string | number } {
     const { keepAlive } = this.configuration();
     if (!keepAlive) return {};
     return { keep_alive: /^-?\d+$/.test(keepAlive) ? Number(keepAlive) : keepAlive };
+  }
+
+  /**
+   * The model's entry in `ollama list`, for its size; undefined when the list cannot be had. One
+   * list serves the facts of every model described in a burst (the language-model API describes
+   * them all at once); it is not tied to one caller's signal, `show` is.
+   */
+  private async listed(model: string): Promise<ModelResponse | undefined> {
+    const { host } = this.configuration();
+    if (!this.tags || this.tags.host !== host || Date.now() - this.tags.at > TAGS_TTL_MS) {
+      const models = this.call("", undefined, async (client) => (await client.list()).models);
+      this.tags = { host, at: Date.now(), models };
+      models.catch(() => {
+        if (this.tags?.models === models) this.tags = undefined;
+      });
+    }
+    const models = await this.tags.models.catch(() => []);
+    return models.find((entry) => entry.name === model || entry.name === `${model}:latest`);
   }
 
   private idle(): BackendState {
@@ -188,6 +235,7 @@ export class OllamaBackend implements Backend {
     purpose: { readonly role: "chat" | "completion"; readonly setting: string },
     start: (client: Ollama) => Promise<AsyncIterable<T>>,
     textOf: (part: T) => string,
+    toolCalls?: OllamaToolCallCollector,
   ): Promise<Generation> {
     const run = async () => {
       const clock = new GenerationClock();
@@ -208,11 +256,15 @@ export class OllamaBackend implements Backend {
         if (!(signal?.aborted && isAbortError(error))) throw this.explain(error, model, text, purpose.setting);
       }
       this.used.add(model);
+      const calls = toolCalls?.all ?? [];
+      // Ollama ends an answer with calls as "stop"; calls of a cancelled answer are not to be run.
+      const stopReason = !last?.done ? "cancelled" : last.done_reason === "length" ? "maxTokens" : calls.length ? "toolCalls" : "endOfText";
       return {
         text,
-        stopReason: !last?.done ? "cancelled" : last.done_reason === "length" ? "maxTokens" : "endOfText",
+        stopReason,
         // Ollama reports evaluated prompt tokens; how many came from its cache it does not say.
         usage: clock.usage(last?.prompt_eval_count ?? 0, 0, last?.eval_count ?? 0),
+        ...(stopReason === "toolCalls" ? { toolCalls: [...calls] } : {}),
       } satisfies Generation;
     };
     if (purpose.role === "completion") return this.activity.background(() => this.idle(), run);
@@ -221,42 +273,9 @@ export class OllamaBackend implements Backend {
     return generation;
   }
 
-  /**
-   * Ollama's failures, told in the user's terms (the ollama client's error shapes are in
-   * LIBRARY-NOTES); `setting` names the model the request was for.
-   */
   private explain(error: unknown, model: string, partialText: string, setting = CHAT_MODEL_SETTING): BackendError {
-    const { host } = this.configuration();
-    const status = (error as { status_code?: number }).status_code;
-    const message = (error as Error)?.message ?? String(error);
-    // Ollama's 400 for a suffix its template for the model cannot place: "<name> does not support insert".
-    if (/does not support insert/.test(message)) return infillUnsupportedError(model, "it has no fill-in-the-middle support", "qwen2.5-coder:1.5b-base or starcoder2:3b");
-    // Ollama's own 404 names the model ("model \"x\" not found, try pulling it first"); another
-    // server's 404 page at that address means hearth.ollama.host is not an Ollama server.
-    if (/not found/.test(message) && /model/.test(message)) {
-      return new BackendError("modelNotFound", `Ollama has no model named ${model}. Pull it with \`ollama pull ${model}\`, or select another model in ${setting}.`, partialText, setting);
-    }
-    if (status === 404) {
-      return new BackendError("badResponse", `${host} answered 404 (${message}): is hearth.ollama.host the address of an Ollama server?`, partialText, "hearth.ollama.host");
-    }
-    if (status !== undefined) {
-      return new BackendError("badResponse", `Ollama at ${host} answered ${status}: ${message}`, partialText);
-    }
-    if (error instanceof TypeError && /terminated|other side closed/i.test(message + String((error as { cause?: unknown }).cause))) {
-      return new BackendError("streamCut", `Ollama at ${host} closed the connection in the middle of the answer. What it sent is kept; try again.`, partialText);
-    }
-    if (error instanceof TypeError && /fetch failed/.test(message)) {
-      return new BackendError(
-        "serverUnreachable",
-        `Ollama isn't running at ${host} (${describeNetworkError(error)}); start it with \`ollama serve\`, or set hearth.ollama.host to where it runs.`,
-        partialText,
-        "hearth.ollama.host",
-      );
-    }
-    // An {"error": …} line inside a 200 stream arrives as a plain Error with Ollama's text.
-    return new BackendError("badResponse", `Ollama at ${host} reported an error: ${message}`, partialText);
+    return explainOllamaError(error, this.configuration().host, model, partialText, setting);
   }
-
 }
 
 function samplingOptions(options: GenerationOptions): { num_predict?: number; temperature?: number } {
@@ -264,13 +283,4 @@ function samplingOptions(options: GenerationOptions): { num_predict?: number; te
     ...(options.maxTokens !== undefined ? { num_predict: options.maxTokens } : {}),
     ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
   };
-}
-
-/** The model's trained context length from `show`'s model_info ("llama.context_length", "qwen2.context_length"…). */
-function trainedContextLength(modelInfo: unknown): number | undefined {
-  if (!modelInfo || typeof modelInfo !== "object") return undefined;
-  for (const [key, value] of Object.entries(modelInfo)) {
-    if (key.endsWith(".context_length") && typeof value === "number" && value > 0) return value;
-  }
-  return undefined;
 }

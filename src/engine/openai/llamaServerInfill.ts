@@ -2,7 +2,7 @@
 // own FIM tokens, other files from `input_extra` (with their names, in the repository-level
 // format when the model has <|file_sep|>-like tokens), and streams events without [DONE].
 import type { GenerationOptions, InfillRequest } from "../backend";
-import type { StreamedPiece } from "./openAiBackend";
+import type { StreamedPiece } from "./streamedPiece";
 
 export function llamaServerInfillBody(model: string, request: InfillRequest, options: GenerationOptions): object {
   return {

@@ -2,18 +2,18 @@
 // vLLM, a Hugging Face endpoint. Chat streams over server-sent events; fill-in-the-middle uses
 // llama-server's /infill when the server has it, else /v1/completions with a suffix.
 import type { BackendKind } from "../../config/settings";
-import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelInfo } from "../backend";
+import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions, InfillRequest, LoadedModel, ModelFacts, ModelInfo } from "../backend";
 import { GenerationClock } from "../backend";
 import { BackendError, isAbortError } from "../backendError";
 import { BackendActivity } from "../backendActivity";
 import { COMPLETION_MODEL_SETTING, infillUnsupportedError } from "../fim/chooseFimFormat";
 import { serverFimPrompt } from "../fim/serverPrompt";
-import { describeNetworkError } from "../networkErrors";
 import { llamaServerInfillBody, readLlamaServerInfillEvent } from "./llamaServerInfill";
 import { askContextWindow } from "./llamaServerProps";
+import { CHAT_MODEL_SETTING, errorForStatus, explainFailure } from "./openAiErrors";
+import { toOpenAiMessages, toolFields, ToolCallAssembler } from "./openAiTools";
 import { readJsonEvents } from "./serverSentEvents";
-
-const CHAT_MODEL_SETTING = "hearth.models.chat";
+import { readChatEvent, readCompletionEvent, type StreamedPiece } from "./streamedPiece";
 
 export interface OpenAiConfiguration {
   /** Base URL including /v1, without a trailing slash. */
@@ -23,28 +23,6 @@ export interface OpenAiConfiguration {
    * if any: a key goes only to the server it was given for, wherever the base URL points now.
    */
   readonly apiKey: (origin: string) => Promise<string | undefined>;
-}
-
-export interface StreamedPiece {
-  readonly text: string;
-  readonly finishReason?: string | null;
-  readonly usage?: { promptTokens: number; reusedPromptTokens: number; completionTokens: number };
-}
-
-/** The `usage` object of OpenAI's API: cached prompt tokens sit in prompt_tokens_details. */
-interface OpenAiUsage {
-  readonly prompt_tokens?: number;
-  readonly completion_tokens?: number;
-  readonly prompt_tokens_details?: { readonly cached_tokens?: number };
-}
-
-function readUsage(usage: OpenAiUsage | undefined): StreamedPiece["usage"] {
-  if (!usage) return undefined;
-  return {
-    promptTokens: usage.prompt_tokens ?? 0,
-    reusedPromptTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
-    completionTokens: usage.completion_tokens ?? 0,
-  };
 }
 
 export class OpenAiBackend implements Backend {
@@ -65,12 +43,15 @@ export class OpenAiBackend implements Backend {
     return this.activity.state;
   }
 
+  /**
+   * Tools offered go in `tools` with `tool_choice` ("auto", or "required" for toolMode
+   * "required"); the calls come back assembled in `toolCalls` (stopReason "toolCalls") while the
+   * text around them streams as usual.
+   */
   chat(model: string, messages: readonly ChatMessage[], options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
-    const body = { model, messages, stream: true, stream_options: { include_usage: true }, ...sampling(options) };
-    return this.tracked(model, () => this.stream(model, `${this.baseUrl()}/chat/completions`, body, options, signal, (event) => {
-      const choice = (event as { choices?: Array<{ delta?: { content?: string }; finish_reason?: string | null }> }).choices?.[0];
-      return { text: choice?.delta?.content ?? "", finishReason: choice?.finish_reason, usage: readUsage((event as { usage?: OpenAiUsage }).usage) };
-    }));
+    const body = { model, messages: toOpenAiMessages(messages), ...toolFields(options), stream: true, stream_options: { include_usage: true }, ...sampling(options) };
+    const calls = new ToolCallAssembler();
+    return this.tracked(model, () => this.stream(model, `${this.baseUrl()}/chat/completions`, body, options, signal, readChatEvent, CHAT_MODEL_SETTING, calls));
   }
 
   /**
@@ -101,10 +82,7 @@ export class OpenAiBackend implements Backend {
         fim.kind === "suffix"
           ? { model, prompt: fim.prompt, suffix: fim.suffix, stream: true, ...sampling(options) }
           : { model, prompt: fim.prompt, stop: fim.stop, stream: true, ...sampling(options) };
-      return this.stream(model, `${baseUrl}/completions`, body, options, signal, (event) => {
-        const choice = (event as { choices?: Array<{ text?: string; finish_reason?: string | null }> }).choices?.[0];
-        return { text: choice?.text ?? "", finishReason: choice?.finish_reason, usage: readUsage((event as { usage?: OpenAiUsage }).usage) };
-      }, COMPLETION_MODEL_SETTING);
+      return this.stream(model, `${baseUrl}/completions`, body, options, signal, readCompletionEvent, COMPLETION_MODEL_SETTING);
     });
   }
 
@@ -144,6 +122,16 @@ export class OpenAiBackend implements Backend {
     const answer = await askContextWindow(serverRoot, apiKey, signal);
     if (answer.lasting) this.contextWindows.set(baseUrl, answer.contextWindow);
     return answer.contextWindow;
+  }
+
+  /**
+   * What the server says of the model: llama-server's context from /props (see contextWindow),
+   * else unknown. Tool calling and fill-in-the-middle are the server's to refuse: a refusal
+   * becomes "toolsUnsupported" or "infillUnsupported" when asked.
+   */
+  async describeModel(model: string, signal?: AbortSignal): Promise<ModelFacts> {
+    const contextWindow = await this.contextWindow(model, signal);
+    return { name: model, ...(contextWindow ? { contextWindow } : {}), toolCalling: true, chat: true, fillInMiddle: true };
   }
 
   clearError(): void {
@@ -187,6 +175,7 @@ export class OpenAiBackend implements Backend {
     read: (event: unknown) => StreamedPiece,
     /** The setting that names the model, for a 404. */
     setting = CHAT_MODEL_SETTING,
+    toolCalls?: ToolCallAssembler,
   ): Promise<Generation> {
     const clock = new GenerationClock();
     let text = "";
@@ -211,6 +200,7 @@ export class OpenAiBackend implements Backend {
             text += piece.text;
             options.onChunk?.(piece.text);
           }
+          toolCalls?.add(piece.toolCalls);
           if (piece.finishReason) finishReason = piece.finishReason;
           if (piece.usage) usage = piece.usage;
         }
@@ -223,10 +213,15 @@ export class OpenAiBackend implements Backend {
     } catch (error) {
       if (!(signal?.aborted && isAbortError(error))) throw this.explain(error, model, text);
     }
+    const calls = toolCalls?.all ?? [];
+    // "tool_calls" is the finish reason; a server that says "stop" after calls still made them.
+    // Calls of a cancelled or cut-off answer are not to be run.
+    const stopReason = signal?.aborted ? "cancelled" : finishReason === "length" ? "maxTokens" : calls.length ? "toolCalls" : "endOfText";
     return {
       text,
-      stopReason: signal?.aborted ? "cancelled" : finishReason === "length" ? "maxTokens" : "endOfText",
+      stopReason,
       usage: clock.usage(usage?.promptTokens ?? 0, usage?.reusedPromptTokens ?? 0, usage?.completionTokens ?? 0),
+      ...(stopReason === "toolCalls" ? { toolCalls: calls } : {}),
     };
   }
 
@@ -247,15 +242,8 @@ export class OpenAiBackend implements Backend {
     }
     if (response.ok) return response;
     const detail = await response.text().catch(() => "");
-    const message = extractErrorMessage(detail) || response.statusText;
-    if (response.status === 401 || response.status === 403) {
-      throw new BackendError("unauthorized", `The server at ${this.baseUrl()} refused the request (${response.status}: ${message}). Set its API key with "Hearth: Set API Key for OpenAI-compatible Server".`, "", "hearth.openai.baseUrl");
-    }
-    if (response.status === 404) {
-      const named = model ? ` The model is set in ${setting}.` : "";
-      throw new BackendError("modelNotFound", `The server at ${this.baseUrl()} answered 404 for ${new URL(url).pathname}${model ? ` (model ${model})` : ""}: ${message}${named}`, "", setting);
-    }
-    throw new BackendError("badResponse", `The server at ${this.baseUrl()} answered ${response.status}: ${message}`);
+    const toolsOffered = Array.isArray((body as { tools?: unknown } | undefined)?.tools);
+    throw errorForStatus(response.status, detail, response.statusText, { baseUrl: this.baseUrl(), url, model, setting, toolsOffered });
   }
 
   private async json(response: Response): Promise<unknown> {
@@ -268,23 +256,8 @@ export class OpenAiBackend implements Backend {
   }
 
   private explain(error: unknown, model: string, partialText: string): BackendError {
-    if (error instanceof BackendError) return new BackendError(error.code, error.message, partialText || error.partialText, error.setting);
-    const message = (error as Error)?.message ?? String(error);
-    if (error instanceof SyntaxError) return new BackendError("badResponse", `The server at ${this.baseUrl()} sent something Hearth cannot read: ${message}`, partialText);
-    if (error instanceof TypeError && /terminated/.test(message)) {
-      return new BackendError("streamCut", `The server at ${this.baseUrl()} closed the connection in the middle of the answer. What it sent is kept; try again.`, partialText);
-    }
-    if (error instanceof TypeError && /fetch failed/.test(message)) {
-      return new BackendError(
-        "serverUnreachable",
-        `No OpenAI-compatible server answered at ${this.baseUrl()} (${describeNetworkError(error)}). Start the server, or correct hearth.openai.baseUrl.`,
-        partialText,
-        "hearth.openai.baseUrl",
-      );
-    }
-    return new BackendError("internal", `Request for ${model || "the server"} failed: ${message}`, partialText);
+    return explainFailure(error, this.baseUrl(), model, partialText);
   }
-
 }
 
 function sampling(options: GenerationOptions): { max_tokens?: number; temperature?: number } {
@@ -292,15 +265,4 @@ function sampling(options: GenerationOptions): { max_tokens?: number; temperatur
     ...(options.maxTokens !== undefined ? { max_tokens: options.maxTokens } : {}),
     ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
   };
-}
-
-/** OpenAI's {"error": {"message": …}}, llama-server's and others' {"error": "…"}, or the text itself. */
-function extractErrorMessage(text: string): string {
-  try {
-    const body = JSON.parse(text) as { error?: string | { message?: string }; message?: string };
-    if (typeof body.error === "string") return body.error;
-    return body.error?.message ?? body.message ?? text.slice(0, 200);
-  } catch {
-    return text.slice(0, 200);
-  }
 }
