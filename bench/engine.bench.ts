@@ -4,6 +4,8 @@
 //   tokens_per_s_ratio   worker ÷ direct generation speed          (target ≥ 0.95)
 //   ttft_overhead_ms     median extra time to first token via IPC  (target ≤ 5)
 //   reused_prompt_share  share of a second prompt, extending the first, served from the KV cache (target ≥ 0.95)
+//   concurrent_reused_prompt_share  the same for two conversations taking turns while completions
+//                        run on the same model (target ≥ 0.9; baseline: one chat sequence)
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -13,6 +15,7 @@ import { LlamaCppBackend } from "../src/engine/llamaCpp/llamaCppBackend";
 import { LlamaWorkerClient } from "../src/engine/llamaCpp/llamaWorkerClient";
 import type { LlamaRunSettings } from "../src/engine/llamaCpp/workerProtocol";
 import { repositoryRoot, tinyFimModel } from "../test/support/fixtures";
+import { measureConcurrentCallers } from "./concurrentCallers";
 import { printTable, writeFigures } from "./report";
 
 const ROUNDS = 7;
@@ -97,6 +100,12 @@ async function main(): Promise<void> {
   await model.dispose();
   await llama.dispose();
 
+  // Many callers: the pool of chat sequences, against one sequence in the same run.
+  const other = await fs.readFile(path.join(repositoryRoot, "src", "engine", "llamaCpp", "sequencePool.ts"), "utf8");
+  const sources: [string, string] = [code.slice(0, 2400), other.slice(0, 2400)];
+  const pooled = await measureConcurrentCallers(tinyFimModel, run, sources);
+  const single = await measureConcurrentCallers(tinyFimModel, { ...run, parallelConversations: 1 }, sources);
+
   const directTps = median(directSamples.map((s) => s.tokensPerSecond));
   const workerTps = median(workerSamples.map((s) => s.tokensPerSecond));
   const directTtft = median(directSamples.map((s) => s.ttftMs));
@@ -105,6 +114,7 @@ async function main(): Promise<void> {
     tokens_per_s_ratio: workerTps / directTps,
     ttft_overhead_ms: median(workerSamples.map((s, index) => s.ttftMs - directSamples[index].ttftMs)),
     reused_prompt_share: second.usage.reusedPromptTokens / second.usage.promptTokens,
+    concurrent_reused_prompt_share: pooled.reusedShare,
   };
 
   const rows = [
@@ -114,6 +124,9 @@ async function main(): Promise<void> {
     ["tokens per answer", String(median(directSamples.map((s) => s.tokens))), String(median(workerSamples.map((s) => s.tokens))), "", ""],
     ["prompt reused from cache", "", `${second.usage.reusedPromptTokens}/${second.usage.promptTokens}`, `share ${figures.reused_prompt_share.toFixed(3)}`, "≥ 0.95"],
     ["  (next turn after a generated answer)", "", `${afterAnswer.usage.reusedPromptTokens}/${afterAnswer.usage.promptTokens}`, `share ${(afterAnswer.usage.reusedPromptTokens / afterAnswer.usage.promptTokens).toFixed(3)}`, "info"],
+    ["", "1 sequence", `${run.parallelConversations} sequences`, "", ""],
+    ["2 conversations + completions: follow-ups from cache", single.reusedShare.toFixed(3), pooled.reusedShare.toFixed(3), `share ${pooled.reusedShare.toFixed(3)}`, "≥ 0.9"],
+    ["  completions during them (median ms, count)", `${single.completionMedianMs.toFixed(0)} (${single.completions})`, `${pooled.completionMedianMs.toFixed(0)} (${pooled.completions})`, "", "info"],
   ];
   printTable(`Engine benchmark: ${path.basename(tinyFimModel)}, ${run.threads} thread, ${ROUNDS} interleaved rounds of ${MAX_TOKENS} tokens`, rows);
   await writeFigures(values.json, figures);

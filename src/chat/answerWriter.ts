@@ -19,6 +19,8 @@ export interface AnswerRequest {
   readonly backendLabel: string;
   /** The conversation so far, ending with the question to answer. */
   readonly history: readonly StoredMessage[];
+  /** The conversation's id: llama.cpp keeps its KV cache for it while other callers use the model. */
+  readonly conversationId?: string;
   readonly systemPrompt: string;
   readonly maxAnswerTokens: number;
   readonly counter: TokenCounter;
@@ -60,7 +62,7 @@ export async function writeAnswer(request: AnswerRequest): Promise<WrittenAnswer
     request.onPrompt(built.leftOut);
     // The answer gets the room the prompt leaves, so nothing is pushed out of the context while it is written.
     const maxTokens = Math.max(1, Math.min(request.maxAnswerTokens, contextWindow - built.promptTokens));
-    const generating: Promise<Generation> = backend.chat(model, built.messages, { maxTokens, onChunk: request.onText }, signal);
+    const generating: Promise<Generation> = backend.chat(model, built.messages, { maxTokens, onChunk: request.onText, conversation: request.conversationId }, signal);
     request.onSent();
     const generation = await generating;
     const measured = { promptCharacters: built.promptCharacters, reportedPromptTokens: generation.usage.promptTokens };

@@ -236,6 +236,7 @@ export class ChatSession {
       modelLabel: label,
       backendLabel,
       history,
+      conversationId,
       systemPrompt: this.options.systemPrompt(),
       maxAnswerTokens: this.options.maxAnswerTokens(),
       counter,

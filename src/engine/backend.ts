@@ -125,10 +125,11 @@ export interface LoadedModel {
   readonly totalLayers?: number;
   /**
    * Tokens the context of one request holds. llama.cpp: node-llama-cpp's `context.contextSize`,
-   * which is per sequence (the worker's context has this many cells for each of its two
-   * sequences, chat and completion), not shared between them.
+   * which is per sequence (the context has this many cells for each of its sequences).
    */
   readonly contextSize?: number;
+  /** llama.cpp: the sequences its context has — chat (conversations kept at once) and infill. */
+  readonly sequences?: { readonly chat: number; readonly infill: boolean };
 }
 
 export type BackendState =

@@ -41,6 +41,8 @@ export class LlamaCppBackend implements Backend {
         this.loaded.set(model.name, model);
         // A model loaded for counting tokens or the context size: no generation follows it.
         if (this.activity.state.kind === "loading") this.activity.set(this.activity.busy ? { kind: "generating", model: model.name } : this.idle());
+        // A context made again (a model took a new role) changes what idle shows.
+        else if (this.activity.state.kind === "idle") this.activity.set(this.idle());
       }),
       worker.onUnloaded((modelPath) => {
         this.loaded.delete(modelPath);

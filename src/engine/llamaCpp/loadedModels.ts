@@ -224,6 +224,7 @@ export function describeLoaded(entry: LoadedEntry, context?: ModelContext): Load
     gpuLayers: entry.model.gpuLayers,
     totalLayers: entry.model.fileInsights.totalLayers,
     contextSize: context?.context.contextSize,
+    sequences: context?.shape,
   };
 }
 

@@ -15,8 +15,9 @@ const ANY_VALUE: Schema = {
 export function toGrammarSchema(schema: unknown, depth = 0): Schema {
   if (!isObject(schema) || depth > 12) return ANY_VALUE;
   const described = typeof schema.description === "string" ? { description: schema.description } : {};
-  if ("const" in schema) return { const: schema.const, ...described };
-  if (Array.isArray(schema.enum) && schema.enum.length > 0) return { enum: schema.enum, ...described };
+  // The grammar writes only strings, numbers, booleans and null literally; an object or array value is loosened to its type.
+  if ("const" in schema && isLiteral(schema.const)) return { const: schema.const, ...described };
+  if (Array.isArray(schema.enum) && schema.enum.length > 0 && schema.enum.every(isLiteral)) return { enum: schema.enum, ...described };
   const alternatives = (Array.isArray(schema.oneOf) && schema.oneOf) || (Array.isArray(schema.anyOf) && schema.anyOf);
   if (alternatives && alternatives.length > 0) return { oneOf: alternatives.map((item) => toGrammarSchema(item, depth + 1)), ...described };
   if (Array.isArray(schema.type)) {
@@ -41,6 +42,10 @@ export function toGrammarSchema(schema: unknown, depth = 0): Schema {
   if (type === "array") return { type: "array", items: toGrammarSchema(schema.items, depth + 1), ...described };
   if (type && PLAIN_TYPES.has(type)) return { type, ...described };
   return ANY_VALUE;
+}
+
+function isLiteral(value: unknown): boolean {
+  return value === null || ["string", "number", "boolean"].includes(typeof value);
 }
 
 function isObject(value: unknown): value is Schema {

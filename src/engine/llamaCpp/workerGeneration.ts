@@ -153,8 +153,9 @@ export function toChatHistory(messages: readonly ChatMessage[]): NodeLlamaCpp.Ch
     // Consecutive assistant messages (an answer resumed after tool results) are one model response.
     if (!open) history.push((open = { type: "model", response: [] }));
     if (message.content) open.response.push(message.content);
-    for (const call of message.toolCalls ?? []) {
-      open.response.push({ type: "functionCall", name: call.name, params: parseArguments(call.arguments), result: results.get(call.id) ?? "" });
+    // Each message's calls are one batch: a format that calls in parallel renders them together, then their results.
+    for (const [index, call] of (message.toolCalls ?? []).entries()) {
+      open.response.push({ type: "functionCall", name: call.name, params: parseArguments(call.arguments), result: results.get(call.id) ?? "", ...(index === 0 ? { startsNewChunk: true } : {}) });
     }
   }
   const last = messages.at(-1);
