@@ -5,6 +5,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import type { ChatMessage, Generation } from "../../src/engine/backend";
+import type { BackendError } from "../../src/engine/backendError";
 import { LlamaCppBackend } from "../../src/engine/llamaCpp/llamaCppBackend";
 import { LlamaWorkerClient } from "../../src/engine/llamaCpp/llamaWorkerClient";
 import type { LlamaRunSettings } from "../../src/engine/llamaCpp/workerProtocol";
@@ -105,8 +106,9 @@ describe("llama.cpp with many callers (worker process)", function () {
       const refused = results.filter((result): result is PromiseRejectedResult => result.status === "rejected");
       assert.equal(results.length - refused.length, 33, "one answering and 32 waiting are answered");
       for (const result of refused) {
-        assert.equal(result.reason.code, "busy");
-        assert.match(result.reason.message, /try again when they finish/);
+        const error = result.reason as BackendError;
+        assert.equal(error.code, "busy");
+        assert.match(error.message, /try again when they finish/);
       }
       assert.equal(client.pid, pid, "the same worker answered them all");
     } finally {
