@@ -5,12 +5,23 @@
 //   206 for other content or another offset                        → drop our bytes, ask again
 //   416 whose total equals what we have                            → already complete
 //   401/403, RepoNotFound, 404                                     → the typed error, no retry
-//   429, 5xx                                                       → retry later
+//   429, 5xx                                                       → retry later (after Retry-After)
+import { STATUS_CODES } from "node:http";
 import { downloadFailures } from "./downloadErrors";
 import { hubHeader, type HttpResponse } from "./httpTransport";
 
-/** A 429 or 5xx: the server is busy, worth asking again after a pause. */
-export class ServerBusyError extends Error {}
+/** A 429 or 5xx: the server is busy, worth asking again after a pause; named as such if it stays busy. */
+export class ServerBusyError extends Error {
+  constructor(
+    readonly status: number,
+    /** The host that answered (the hub, or its CDN). */
+    readonly host: string,
+    /** How long the server asked us to wait (Retry-After), when it said. */
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(`${host} answered ${status} ${STATUS_CODES[status] ?? ""}`.trimEnd());
+  }
+}
 
 export type DownloadAnswer =
   | { readonly kind: "fail"; readonly error: Error }
@@ -49,7 +60,7 @@ export function readDownloadAnswer(response: HttpResponse, context: AnswerContex
     const total = Number(/\/(\d+)$/.exec(response.headers["content-range"] ?? "")?.[1]);
     return total === have && have > 0 ? { kind: "complete", size: total } : { kind: "askAgain" };
   }
-  if (status === 429 || status >= 500) return fail(new ServerBusyError(`HTTP ${status} from ${host}`));
+  if (status === 429 || status >= 500) return fail(new ServerBusyError(status, host, retryAfterMs(response.headers["retry-after"])));
   if (status !== 200 && status !== 206) return fail(downloadFailures.http(model, host, status));
 
   const identity = normalizeEtag(hubHeader(response, "x-linked-etag") ?? response.headers.etag);
@@ -66,6 +77,15 @@ export function readDownloadAnswer(response: HttpResponse, context: AnswerContex
 
 function fail(error: Error): DownloadAnswer {
   return { kind: "fail", error };
+}
+
+/** Retry-After as seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
+function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 function normalizeEtag(value: string | undefined): string | undefined {

@@ -1,6 +1,7 @@
 // Every way a model download can fail, as one typed error whose `reason` callers switch on and whose
 // message names the model and says what to do. The messages are written here, once, so the Models
 // view, the notifications and the tests all show the same words.
+import { STATUS_CODES } from "node:http";
 import { formatBytes } from "./modelFiles";
 
 export type DownloadFailure =
@@ -8,6 +9,8 @@ export type DownloadFailure =
   | "unauthorized"
   | "connection"
   | "stalled"
+  | "rateLimited"
+  | "serverBusy"
   | "checksum"
   | "diskFull"
   | "notGguf"
@@ -20,15 +23,19 @@ export type DownloadFailure =
   | "cancelled";
 
 export class ModelDownloadError extends Error {
+  /** True when setting a Hugging Face token is the fix the message points at (a button can offer it). */
+  readonly tokenHelps: boolean;
+
   constructor(
     readonly reason: DownloadFailure,
     /** The model as the user knows it (its display name or file name). */
     readonly modelName: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; tokenHelps?: boolean },
   ) {
     super(message, options);
     this.name = "ModelDownloadError";
+    this.tokenHelps = options?.tokenHelps ?? reason === "unauthorized";
   }
 }
 
@@ -57,6 +64,25 @@ export const downloadFailures = {
       model,
       `Downloading ${model} failed: the connection to ${host} dropped ${attempts} time${attempts === 1 ? "" : "s"} in a row (${describe(cause)}). Check your network or proxy and download again: it resumes from ${formatBytes(haveBytes)}.`,
       { cause },
+    ),
+
+  /** The hub kept answering 429: too many requests from this address (or this token) for now. */
+  rateLimited: (model: string, host: string, hadToken: boolean, haveBytes: number) =>
+    new ModelDownloadError(
+      "rateLimited",
+      model,
+      hadToken
+        ? `Hugging Face (${host}) answered 429 Too Many Requests to the download of ${model}: your token has reached its rate limit for now. Wait a few minutes and download again${resumesFrom(haveBytes)}.`
+        : `Hugging Face (${host}) answered 429 Too Many Requests to the download of ${model}: downloads without a token are rate limited. Set a Hugging Face token with ${TOKEN_COMMAND} (signed-in downloads get a higher limit), or wait a few minutes, then download again${resumesFrom(haveBytes)}.`,
+      { tokenHelps: !hadToken },
+    ),
+
+  /** The hub or its CDN kept answering 5xx: it is down or overloaded, nothing to fix here. */
+  serverBusy: (model: string, host: string, status: number, attempts: number, haveBytes: number) =>
+    new ModelDownloadError(
+      "serverBusy",
+      model,
+      `Hugging Face (${host}) answered ${status} ${STATUS_CODES[status] ?? "Server Error"} to the download of ${model}${attempts > 1 ? `, ${attempts} times in a row` : ""}: the server is down or overloaded. Try again later${resumesFrom(haveBytes)}.`,
     ),
 
   proxyRefused: (model: string, detail: string) =>
@@ -114,6 +140,10 @@ export const downloadFailures = {
 
   cancelled: (model: string) => new ModelDownloadError("cancelled", model, `The download of ${model} was cancelled; it can be resumed.`),
 };
+
+function resumesFrom(haveBytes: number): string {
+  return haveBytes > 0 ? `; the download resumes from ${formatBytes(haveBytes)}` : "";
+}
 
 function describe(cause: unknown): string {
   if (cause instanceof Error) {

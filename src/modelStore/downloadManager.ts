@@ -8,12 +8,14 @@ import { checkNotInstalled, destinations, installVerified, planDownload, type Mo
 import type { BearerToken } from "./httpTransport";
 import { hubEndpoint, resolveUrl } from "./hubUrls";
 import { downloadFile } from "./modelDownload";
-import { listPartialDownloads, lockDestination, partialSize, removePartialDownload, type DownloadPlan, type PartialDownload } from "./partialDownloads";
+import { lockDestination } from "./downloadLock";
+import { listPartialDownloads, partialSize, removePartialDownload, type DownloadPlan, type PartialDownload } from "./partialDownloads";
 import type { DownloadManagerOptions, DownloadOutcome, DownloadStatus, DownloadTask } from "./downloadTypes";
 import { TransferMeter } from "./transferMeter";
 
 interface Job {
-  readonly plan: DownloadPlan;
+  /** Its local names may change once, to those of a partial download of the same files (see adoptPartialNames). */
+  plan: DownloadPlan;
   readonly controller: AbortController;
   readonly meter: TransferMeter;
   readonly finish: (outcome: DownloadOutcome) => void;
@@ -130,12 +132,12 @@ export class DownloadManager {
   }
 
   private async run(job: Job): Promise<DownloadOutcome> {
-    const { plan } = job;
     const folder = this.options.modelsDirectory;
     this.update(job, { state: "downloading" }, true);
     let releases: Array<() => Promise<void>> = [];
     try {
-      await this.checkFolder(plan);
+      await this.checkFolder(job.plan);
+      const plan = (job.plan = await adoptPartialNames(job.plan, folder));
       await checkNotInstalled(plan, folder);
       releases = await this.lockAll(plan);
       const sizes = await Promise.all(destinations(plan, folder).map(partialSize));
@@ -146,7 +148,7 @@ export class DownloadManager {
       return { state: "installed", paths, verified };
     } catch (error) {
       if (job.controller.signal.aborted) return { state: "cancelled" };
-      const typed = error instanceof ModelDownloadError ? error : downloadFailures.unexpected(plan.name, error);
+      const typed = error instanceof ModelDownloadError ? error : downloadFailures.unexpected(job.plan.name, error);
       return typed.reason === "cancelled" ? { state: "cancelled" } : { state: "failed", error: typed };
     } finally {
       await Promise.all(releases.map((release) => release()));
@@ -202,7 +204,7 @@ export class DownloadManager {
   private async lockAll(plan: DownloadPlan): Promise<Array<() => Promise<void>>> {
     const releases: Array<() => Promise<void>> = [];
     for (const target of destinations(plan, this.options.modelsDirectory)) {
-      const release = await lockDestination(target).catch((error: unknown) => {
+      const release = await lockDestination(target, this.options.lockTiming).catch((error: unknown) => {
         throw downloadFailures.notWritable(plan.name, this.options.modelsDirectory, error);
       });
       if (!release) {
@@ -259,6 +261,18 @@ export class DownloadManager {
     this.update(job, { state: outcome.state, error, detail: undefined, bytesPerSecond: 0, secondsLeft: undefined }, true);
     job.finish(outcome);
   }
+}
+
+/**
+ * The plan with the local names of a partial download of the same hub files, if one is in the
+ * folder under other names (left by a version of Hearth that named files otherwise), so it resumes
+ * instead of starting again beside it.
+ */
+async function adoptPartialNames(plan: DownloadPlan, folder: string): Promise<DownloadPlan> {
+  const samePaths = (other: DownloadPlan) => other.files.length === plan.files.length && other.files.every((file, index) => file.path === plan.files[index].path);
+  const partial = (await listPartialDownloads(folder).catch(() => [])).find((candidate) => candidate.plan.id === plan.id && samePaths(candidate.plan));
+  if (!partial || partial.plan.files.every((file, index) => file.fileName === plan.files[index].fileName)) return plan;
+  return { ...plan, files: plan.files.map((file, index) => ({ ...file, fileName: partial.plan.files[index].fileName })) };
 }
 
 export type { DownloadManagerOptions, DownloadOutcome, DownloadState, DownloadStatus, DownloadTask } from "./downloadTypes";

@@ -2,6 +2,7 @@
 // options, each download's status as events carry it, and how a download ended.
 import type { ModelDownloadError } from "./downloadErrors";
 import type { DownloadFileSystem } from "./downloadFileSystem";
+import type { LockTiming } from "./downloadLock";
 import type { ProxySettings } from "./proxyConnection";
 
 export interface DownloadManagerOptions {
@@ -20,6 +21,8 @@ export interface DownloadManagerOptions {
   /** At most one progress event per job this often (state changes are always sent). */
   readonly progressIntervalMs?: number;
   readonly fileSystem?: DownloadFileSystem;
+  /** How often a running download's lock shows it is alive, and when a silent one is stale. */
+  readonly lockTiming?: LockTiming;
 }
 
 export type DownloadState = "queued" | "downloading" | "retrying" | "installing" | "installed" | "cancelled" | "failed";

@@ -76,7 +76,7 @@ function requestOnce(url: URL, options: HttpRequestOptions): Promise<http.Incomi
     const request = client.request(url, {
       method: options.method ?? "GET",
       headers,
-      ...(proxy ? { createConnection: tunnelThrough(proxy, url) } : {}),
+      ...(proxy ? { createConnection: tunnelThrough(proxy, url, signal) } : {}),
     });
     let response: http.IncomingMessage | undefined;
     const onAbort = () => {

@@ -2,6 +2,7 @@
 // of one split model (`-00001-of-00003.gguf`), and the plain file name a hub path may be saved
 // under in the models folder. Hub names come from strangers, so the last one refuses anything that
 // could land outside the folder.
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 
 /** Quantization names as llama.cpp's quantize tool and the common GGUF uploaders write them. */
@@ -84,10 +85,18 @@ export function groupModelFiles<T extends HubFileRef>(files: readonly T[]): T[][
 
 export type LocalNameResult = { readonly ok: true; readonly fileName: string } | { readonly ok: false; readonly why: string };
 
+/** Joins a hub path's folders to its base name in a local name: `Q4_K_M/model.gguf` → `Q4_K_M--model.gguf`. */
+const FOLDER_SEPARATOR = "--";
+const MAX_NAME_BYTES = 200;
+
 /**
- * The file name a hub path is saved under: its base name, in the models folder itself. Refused:
- * `..` or `.` segments, absolute or drive paths, backslashes, control or reserved characters, hidden
- * names, names that are not `.gguf`, and names too long for common file systems.
+ * The file name a hub path is saved under, in the models folder itself: its base name for a file
+ * at the repository's root; for one in folders, the folders joined before it (`Q4_K_M/model.gguf`
+ * → `Q4_K_M--model.gguf`), so same-named files in different folders of one repository stay apart,
+ * and the same path always gets the same name (a partial download is found again). Folders too
+ * long for that are replaced by a short hash of them. Refused: `..` or `.` segments, absolute or
+ * drive paths, backslashes, control or reserved characters, hidden names or folders, names that
+ * are not `.gguf`, and base names too long for common file systems.
  */
 export function localFileName(hubPath: string): LocalNameResult {
   if (hubPath.length === 0) return { ok: false, why: "the name is empty" };
@@ -98,12 +107,18 @@ export function localFileName(hubPath: string): LocalNameResult {
   if (segments.some((segment) => segment === ".." || segment === "." || segment === "")) {
     return { ok: false, why: "the name has empty, '.' or '..' folder parts" };
   }
+  if (segments.some((segment) => /[<>:"|?*]/.test(segment))) return { ok: false, why: "the name contains characters file systems reserve" };
   const base = segments[segments.length - 1];
-  if (/[<>:"|?*]/.test(base)) return { ok: false, why: "the name contains characters file systems reserve" };
+  const folders = segments.slice(0, -1);
   if (base.startsWith(".")) return { ok: false, why: "the name is hidden (starts with a dot)" };
+  if (folders.some((folder) => folder.startsWith("."))) return { ok: false, why: "the file is in a hidden folder" };
   if (!/\.gguf$/i.test(base)) return { ok: false, why: "the name does not end in .gguf" };
-  if (Buffer.byteLength(base) > 200) return { ok: false, why: "the name is too long" };
-  return { ok: true, fileName: base };
+  if (Buffer.byteLength(base) > MAX_NAME_BYTES) return { ok: false, why: "the name is too long" };
+  if (folders.length === 0) return { ok: true, fileName: base };
+  const prefixed = [...folders, base].join(FOLDER_SEPARATOR);
+  if (Buffer.byteLength(prefixed) <= MAX_NAME_BYTES) return { ok: true, fileName: prefixed };
+  const hashed = `${createHash("sha256").update(folders.join("/")).digest("hex").slice(0, 10)}${FOLDER_SEPARATOR}${base}`;
+  return Buffer.byteLength(hashed) <= MAX_NAME_BYTES ? { ok: true, fileName: hashed } : { ok: false, why: "the name is too long" };
 }
 
 /** The path a checked file name lands at, or undefined if it would not be directly in `folder`. */

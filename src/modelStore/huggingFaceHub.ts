@@ -121,6 +121,10 @@ async function asHubError(subject: string, access: HubAccess, call: () => Promis
           { cause: error },
         );
       }
+      if (status === 429) {
+        const advice = access.token ? "Wait a few minutes and try again." : `Wait a few minutes, or set a Hugging Face token with "Hearth: Set Hugging Face Token" (signed-in requests get a higher limit).`;
+        throw new ModelDownloadError("rateLimited", subject, `${host} answered 429 Too Many Requests while looking up ${subject}: rate limited. ${advice}`, { cause: error, tokenHelps: !access.token });
+      }
       throw new ModelDownloadError("http", subject, `${host} answered HTTP ${status} for ${subject}. Try again later.`, { cause: error });
     }
     const code = (error as NodeJS.ErrnoException).code;

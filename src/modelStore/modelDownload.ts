@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { downloadFailures, ModelDownloadError } from "./downloadErrors";
 import type { DownloadFileSystem } from "./downloadFileSystem";
 import { BatchedWriter } from "./batchedWriter";
-import { readDownloadAnswer } from "./downloadAnswer";
+import { readDownloadAnswer, ServerBusyError } from "./downloadAnswer";
 import { httpRequest, type BearerToken, type HttpResponse } from "./httpTransport";
 import { errorCode } from "./modelFiles";
 import { deletePartial, partialPath, partialSize, readPartialRecord, writePartialRecord, type DownloadPlan, type PlannedFile, type PartialRecord } from "./partialDownloads";
@@ -290,13 +290,17 @@ class FileTransfer {
 
   private async backoff(failuresInRow: number, error: Error): Promise<void> {
     this.options.onRetry?.(failuresInRow, error);
-    await delayUnlessAborted(Math.min(this.options.retryDelayMs * 2 ** (failuresInRow - 1), MAX_BACKOFF_MS), this.options.signal);
+    // A busy server's Retry-After is honoured, up to the longest pause we ever make.
+    const asked = error instanceof ServerBusyError ? (error.retryAfterMs ?? 0) : 0;
+    await delayUnlessAborted(Math.min(Math.max(this.options.retryDelayMs * 2 ** (failuresInRow - 1), asked), MAX_BACKOFF_MS), this.options.signal);
     if (this.options.signal.aborted) throw downloadFailures.cancelled(this.options.plan.name);
   }
 
   private givenUp(failures: number, error: Error | undefined): ModelDownloadError {
     const { name } = this.options.plan;
     if (error instanceof StallError) return downloadFailures.stalled(name, this.host, this.options.stallTimeoutMs / 1000, this.have);
+    if (error instanceof ServerBusyError && error.status === 429) return downloadFailures.rateLimited(name, error.host, this.options.auth !== undefined, this.have);
+    if (error instanceof ServerBusyError) return downloadFailures.serverBusy(name, error.host, error.status, failures, this.have);
     return downloadFailures.connection(name, this.host, failures, this.have, error);
   }
 }

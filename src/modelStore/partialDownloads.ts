@@ -1,7 +1,7 @@
 // Partial downloads on disk, under stable names next to where the model will land:
 //   <file>.gguf.partial       the bytes so far (never ends in .gguf, so never listed as installed)
 //   <file>.gguf.partial.json  what they are: the model's plan, the URL, size, SHA-256, ETag
-//   <file>.gguf.partial.lock  the process writing them (another window must not append too)
+//   <file>.gguf.partial.lock  the process writing them (another window must not append too; downloadLock.ts)
 // The record is enough to resume after a cancel, a window reload or a crash, in a new process.
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -48,7 +48,6 @@ export interface PartialDownload {
 
 export const partialPath = (destination: string) => `${destination}.partial`;
 const recordPath = (destination: string) => `${destination}.partial.json`;
-const lockPath = (destination: string) => `${destination}.partial.lock`;
 
 export async function readPartialRecord(destination: string): Promise<PartialRecord | undefined> {
   try {
@@ -119,33 +118,4 @@ export async function listPartialDownloads(folder: string): Promise<PartialDownl
 /** Removes every file a plan's download left, in `folder`. */
 export async function removePartialDownload(folder: string, plan: DownloadPlan): Promise<void> {
   await Promise.all(plan.files.map((file) => deletePartial(path.join(folder, file.fileName))));
-}
-
-/**
- * Takes the lock of a destination for this process, or returns undefined when a live process holds
- * it. A lock left by a process that is gone (a crash) is taken over.
- */
-export async function lockDestination(destination: string): Promise<(() => Promise<void>) | undefined> {
-  const file = lockPath(destination);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await fs.writeFile(file, String(process.pid), { flag: "wx" });
-      return () => fs.rm(file, { force: true });
-    } catch (error) {
-      if (errorCode(error) !== "EEXIST") throw error;
-      const holder = Number(await fs.readFile(file, "utf8").catch(() => ""));
-      if (holder > 0 && processIsAlive(holder)) return undefined;
-      await fs.rm(file, { force: true });
-    }
-  }
-  return undefined;
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errorCode(error) === "EPERM"; // alive, owned by someone else
-  }
 }

@@ -52,9 +52,20 @@ export class ProxyError extends Error {
 
 type CreateConnection = NonNullable<http.ClientRequestArgs["createConnection"]>;
 
-/** A `createConnection` for node:http(s) that opens a CONNECT tunnel to `target` through `proxy`. */
-export function tunnelThrough(proxy: URL, target: URL): CreateConnection {
-  return (_options, done) => {
+/**
+ * A `createConnection` for node:http(s) that opens a CONNECT tunnel to `target` through `proxy`.
+ * `signal` ends the CONNECT at once (a cancel, a stall): a proxy that never answers must not keep
+ * a connection, or the download, waiting.
+ */
+export function tunnelThrough(proxy: URL, target: URL, signal?: AbortSignal): CreateConnection {
+  return (_options, callback) => {
+    let settled = false;
+    const done = (error: Error | null, stream: Duplex) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener("abort", onAbort);
+      callback(error, stream);
+    };
     const port = target.port || (target.protocol === "https:" ? "443" : "80");
     const authority = `${target.hostname}:${port}`;
     const headers: Record<string, string> = { host: authority };
@@ -70,7 +81,18 @@ export function tunnelThrough(proxy: URL, target: URL): CreateConnection {
       headers,
       agent: false,
     });
+    function onAbort() {
+      const reason = signal?.reason instanceof Error ? signal.reason : new Error(`The connection through the proxy ${proxy.host} was cancelled`);
+      connect.destroy(reason);
+      done(reason, socketless);
+    }
+    if (signal?.aborted) {
+      onAbort();
+      return undefined;
+    }
+    signal?.addEventListener("abort", onAbort, { once: true });
     connect.once("connect", (response, socket, head) => {
+      if (settled) return void socket.destroy();
       if (response.statusCode !== 200) {
         socket.destroy();
         done(new ProxyError(`The proxy ${proxy.host} refused to connect to ${authority} (HTTP ${response.statusCode})`, response.statusCode), socket);

@@ -107,8 +107,10 @@ export class InstallModelCommand {
       .filter((file) => !file.projector)
       .map((file) => {
         const fit = machineFit(estimatedMemoryBytes(file.sizeBytes), memory);
+        // Same-named files in different folders are different models: the folder tells them apart.
+        const folder = path.posix.dirname(file.files[0].path);
         return {
-          label: `${FIT_ICONS[fit]} ${file.name}`,
+          label: `${FIT_ICONS[fit]} ${folder === "." ? "" : `${folder}/`}${file.name}`,
           description: [file.quantization, formatBytes(file.sizeBytes), file.split ? vscode.l10n.t("{0} parts", file.files.length) : undefined, fitLabel(fit)].filter(Boolean).join(" · "),
           file,
         };
@@ -173,8 +175,8 @@ export class InstallModelCommand {
         return undefined;
       }
       const setToken = vscode.l10n.t("Set Hugging Face Token");
-      const unauthorized = (error as { reason?: string }).reason === "unauthorized";
-      const choice = await vscode.window.showErrorMessage((error as Error).message, ...(unauthorized ? [setToken] : []));
+      const tokenHelps = (error as { tokenHelps?: boolean }).tokenHelps === true;
+      const choice = await vscode.window.showErrorMessage((error as Error).message, ...(tokenHelps ? [setToken] : []));
       if (choice === setToken) await vscode.commands.executeCommand("hearth.setHuggingFaceToken");
       return undefined;
     }

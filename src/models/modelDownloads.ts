@@ -1,16 +1,18 @@
-// The download side of the Models view, in VS Code terms: one DownloadManager for the current models
-// folder, endpoint and proxy (rebuilt when they change and nothing is running), a change event for
-// the tree, and each download shown in a cancellable progress notification whose failure is named
-// (with a button to set a token when the hub refused access).
+// The download side of the Models view, in VS Code terms: the download managers for the current
+// models folder, endpoint and proxy (downloadManagers.ts: new downloads follow a settings change,
+// running ones finish where they started), a change event for the tree, and each download shown in
+// a cancellable progress notification whose failure is named (with a button to set a token when
+// that is the fix).
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { DownloadManager, type DownloadOutcome, type DownloadPlan, type DownloadStatus, type DownloadTask, type ModelDownloadRequest, type PartialDownload } from "../modelStore/downloadManager";
+import { DownloadManagers } from "../modelStore/downloadManagers";
 import { formatBytes } from "../modelStore/modelFiles";
 import type { HuggingFaceAccess } from "./huggingFaceAccess";
 import type { ModelsFolder } from "./modelsFolder";
 
 export class ModelDownloads implements vscode.Disposable {
-  private current: { key: string; manager: DownloadManager; subscription: { dispose(): void } } | undefined;
+  private readonly managers: DownloadManagers;
   /** "progress": only a running download's figures moved; "list": downloads started, ended or went. */
   private readonly changed = new vscode.EventEmitter<"progress" | "list">();
   /** Fires on any download's progress or state change, and when partial downloads may have changed. */
@@ -20,43 +22,42 @@ export class ModelDownloads implements vscode.Disposable {
     private readonly folder: ModelsFolder,
     private readonly access: HuggingFaceAccess,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
-
-  /** The manager for the current settings; an old one is kept while it still has downloads running. */
-  get manager(): DownloadManager {
-    const key = JSON.stringify([this.folder.directory, this.access.endpoint, this.access.proxy]);
-    if (this.current?.key === key || (this.current && this.current.manager.statuses().length > 0)) return this.current.manager;
-    this.disposeCurrent();
-    const manager = new DownloadManager({
-      modelsDirectory: this.folder.directory,
-      endpoint: this.access.endpoint,
-      proxy: this.access.proxy,
-      token: () => this.access.token(),
-    });
-    const subscription = manager.onDidChange((status) => this.statusChanged(status));
-    this.current = { key, manager, subscription };
-    return manager;
+  ) {
+    this.managers = new DownloadManagers(
+      (place) => new DownloadManager({ ...place, token: () => this.access.token() }),
+      (status) => this.statusChanged(status),
+    );
   }
 
+  /** The manager for the current settings: where new downloads, resumes and partial listings go. */
+  private get manager(): DownloadManager {
+    return this.managers.current({ modelsDirectory: this.folder.directory, endpoint: this.access.endpoint, proxy: this.access.proxy });
+  }
+
+  /** Every download running or queued, including those started before a settings change. */
   statuses(): DownloadStatus[] {
-    return this.current?.manager.statuses() ?? [];
+    return this.managers.statuses();
   }
 
+  /** Partial downloads in the current folder that no manager is running (one started before an endpoint change may be). */
   async partials(): Promise<PartialDownload[]> {
-    return this.manager.listPartialDownloads();
+    const running = new Set(this.statuses().map((status) => status.id));
+    return (await this.manager.listPartialDownloads()).filter((partial) => !running.has(partial.plan.id));
   }
 
   /** Downloads with a progress notification; resolves with the outcome once it has been reported. */
   async download(request: ModelDownloadRequest): Promise<DownloadOutcome> {
-    return this.follow(this.manager.download(request), request.name ?? path.basename(request.files[0]?.path ?? request.repo));
+    const manager = this.manager;
+    return this.follow(manager, manager.download(request), request.name ?? path.basename(request.files[0]?.path ?? request.repo));
   }
 
   async resume(plan: DownloadPlan): Promise<DownloadOutcome> {
-    return this.follow(this.manager.resume(plan), plan.name);
+    const manager = this.manager;
+    return this.follow(manager, manager.resume(plan), plan.name);
   }
 
   cancel(id: string): void {
-    this.current?.manager.cancel(id);
+    this.managers.cancel(id);
   }
 
   async removePartial(plan: DownloadPlan): Promise<void> {
@@ -64,7 +65,7 @@ export class ModelDownloads implements vscode.Disposable {
     this.changed.fire("list");
   }
 
-  private follow(task: DownloadTask, name: string): Promise<DownloadOutcome> {
+  private follow(manager: DownloadManager, task: DownloadTask, name: string): Promise<DownloadOutcome> {
     return Promise.resolve(
       vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("Downloading {0}", name), cancellable: true },
@@ -78,13 +79,13 @@ export class ModelDownloads implements vscode.Disposable {
             if (increment !== undefined) reported += increment;
             progress.report({ message, increment });
           };
-          const subscription = this.manager.onDidChange((status) => {
+          const subscription = manager.onDidChange((status) => {
             if (status.id !== task.id) return;
             if (status.receivedBytes !== last?.status.receivedBytes || status.state !== last.status.state) last = { status, at: Date.now() };
             show(status);
           });
           // Where the download is now (its first events came before this subscription)…
-          const current = this.manager.statuses().find((status) => status.id === task.id);
+          const current = manager.statuses().find((status) => status.id === task.id);
           if (current) {
             last = { status: current, at: Date.now() };
             show(current);
@@ -114,6 +115,18 @@ export class ModelDownloads implements vscode.Disposable {
     if (outcome.state === "installed") {
       this.log.info(`Downloaded ${name} into ${outcome.paths.join(", ")}${outcome.verified ? " (SHA-256 verified)" : ""}`);
       this.folder.notifyChanged();
+      const landedIn = path.dirname(outcome.paths[0]);
+      if (path.resolve(landedIn) !== path.resolve(this.folder.directory)) {
+        // Started before hearth.modelsDirectory changed: it finished where it started, so say where.
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t(
+            "{0} was downloaded into {1}, the models folder when its download started. The models folder is now {2}: move the file there to see it under Installed, or select it by its path.",
+            name,
+            landedIn,
+            this.folder.directory,
+          ),
+        );
+      }
       return;
     }
     if (outcome.state === "cancelled") {
@@ -123,7 +136,7 @@ export class ModelDownloads implements vscode.Disposable {
     const { error } = outcome;
     this.log.warn(`Download of ${name} failed (${error.reason}): ${error.message}`);
     const setToken = vscode.l10n.t("Set Hugging Face Token");
-    const buttons = error.reason === "unauthorized" ? [setToken] : [];
+    const buttons = error.tokenHelps ? [setToken] : [];
     void vscode.window.showErrorMessage(error.message, ...buttons).then((choice) => {
       if (choice === setToken) void vscode.commands.executeCommand("hearth.setHuggingFaceToken");
     });
@@ -134,14 +147,8 @@ export class ModelDownloads implements vscode.Disposable {
     if (status.state === "installed") this.folder.notifyChanged();
   }
 
-  private disposeCurrent(): void {
-    this.current?.subscription.dispose();
-    this.current?.manager.dispose();
-    this.current = undefined;
-  }
-
   dispose(): void {
-    this.disposeCurrent();
+    this.managers.dispose();
     this.changed.dispose();
   }
 }

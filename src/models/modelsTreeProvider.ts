@@ -8,7 +8,8 @@ import type { SettingsService } from "../config/settingsService";
 import type { Engine } from "../engine/engine";
 import { OllamaBackend } from "../engine/ollama/ollamaBackend";
 import { GgufFactsCache } from "../modelStore/ggufFacts";
-import { estimatedMemoryBytes, machineFit, thisMachine } from "../modelStore/machineFit";
+import { estimatedMemoryBytes, loadedModelsBytes, machineFit, thisMachine, type MachineMemory } from "../modelStore/machineFit";
+import { localFileName } from "../modelStore/hubFileNames";
 import { groupInstalledFiles } from "../modelStore/installedModels";
 import { shippedCatalog } from "../modelStore/modelCatalog";
 import { rolesUsingFile, MODEL_ROLES } from "../modelStore/modelRoles";
@@ -40,8 +41,17 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
     private readonly log: vscode.LogOutputChannel,
   ) {
     // Settings changes can move the role marks (which model is used for chat, completion…).
+    let loadedKey = "";
     this.subscriptions = [
       folder.onDidChange(() => this.refresh()),
+      // The fit marks count the memory of loaded models: redraw when that set changes, not on every request.
+      engine.onDidChangeState((state) => {
+        if (state.kind !== "idle") return;
+        const key = state.loaded.map((model) => model.name).join("\n");
+        if (key === loadedKey) return;
+        loadedKey = key;
+        this.refresh();
+      }),
       settings.onDidChange(() => this.refresh()),
       // Progress redraws the Downloads group only (a few times a second), not the folder listing or Ollama.
       // …and at most once a second, so its rows (and their Cancel buttons) hold still long enough to click.
@@ -88,11 +98,12 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
       const models = groupInstalledFiles(await this.folder.list());
       this.lastError = undefined;
       const selected = this.settings.current.models;
-      const memory = thisMachine();
+      const loaded = await this.loadedModels();
       const nodes = await Promise.all(
         models.map(async ({ file, parts, sizeBytes }): Promise<ModelTreeNode> => {
           const facts = await this.facts.get(file.path, file.modified.getTime());
-          const fit = machineFit(estimatedMemoryBytes(sizeBytes, facts?.kvShape), memory);
+          // A loaded model is judged beside the others, not beside itself.
+          const fit = machineFit(estimatedMemoryBytes(sizeBytes, facts?.kvShape), this.memoryBeside(loaded, file.path));
           return { kind: "modelFile", file, parts, roles: rolesUsingFile(file.path, selected, directory), facts, fit };
         }),
       );
@@ -133,13 +144,26 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
 
   private async recommended(): Promise<ModelTreeNode[]> {
     const installedNames = new Set(await this.folder.list().then((files) => files.map((file) => file.name), () => []));
-    const memory = thisMachine();
+    const memory = this.memoryBeside(await this.loadedModels());
     return shippedCatalog().models.map((model) => ({
       kind: "recommended",
       model,
       fit: machineFit(estimatedMemoryBytes(model.sizeBytes, undefined, model.minMemoryBytes), memory),
-      installed: installedNames.has(model.file.slice(model.file.lastIndexOf("/") + 1)),
+      installed: installedNames.has(localNameOf(model.file)),
     }));
+  }
+
+  /** The estimated memory of each model file the engine has loaded (or is loading), by path. */
+  private async loadedModels(): Promise<Map<string, number>> {
+    const state = this.engine.state;
+    const paths = state.kind === "idle" ? state.loaded.map((model) => model.name) : state.kind === "error" ? [] : [state.model];
+    return loadedModelsBytes(paths, async (modelPath, modifiedMs) => (await this.facts.get(modelPath, modifiedMs))?.kvShape).catch(() => new Map<string, number>());
+  }
+
+  /** This machine's memory, less what the loaded models (but `except`) hold. GPU memory is not reported to the view yet. */
+  private memoryBeside(loaded: ReadonlyMap<string, number>, except?: string): MachineMemory {
+    const loadedModelBytes = [...loaded].reduce((sum, [modelPath, bytes]) => (modelPath === except ? sum : sum + bytes), 0);
+    return thisMachine({ loadedModelBytes });
   }
 
   private async ollama(): Promise<ModelTreeNode[]> {
@@ -167,4 +191,10 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
     for (const subscription of this.subscriptions) subscription.dispose();
     this.changed.dispose();
   }
+}
+
+/** The name a catalog file is saved under (the catalog's names are checked when it loads). */
+function localNameOf(hubPath: string): string {
+  const local = localFileName(hubPath);
+  return local.ok ? local.fileName : hubPath;
 }

@@ -8,12 +8,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { HearthApi } from "../../src/extension";
-import { bufferContent, startFakeHuggingFace, type FakeHuggingFace } from "../support/fakeHuggingFace";
+import { bufferContent, generatedContent, startFakeHuggingFace, type FakeHuggingFace } from "../support/fakeHuggingFace";
+import { recordProgress } from "./progressRecorder";
 import { tinyFimModel } from "../support/fixtures";
 import { eventually, hearth, replaceWindowFunction, setSettings } from "./helpers";
 
 const REPO = "hearth-test/Tiny-Chat-GGUF";
 const FILE = "tiny-chat-f16.gguf";
+/** A bigger file the hub sends slowly, for downloads that are still running when the test acts. */
+const SLOW_REPO = { name: "hearth-test/Slow-GGUF", files: [{ path: "slow-Q4_0.gguf", content: generatedContent(6 * 1024 * 1024, 7) }] };
 
 /** showInputBox is not among the helpers' stand-ins; replaced here the same way, for one test. */
 function answerInputBox(value: string): { restore(): void } {
@@ -119,5 +122,67 @@ describe("model downloads", function () {
     }
     assert.match(String(errors.calls[0]?.[0]), /Can't reach the Hugging Face hub/);
     assert.deepEqual(await fs.readdir(models).catch(() => []), [], "nothing was installed");
+  });
+
+  it("cancels a download from its progress notification at once, keeps the partial file, and shows no error", async () => {
+    hub.repos.push(SLOW_REPO);
+    hub.behaviour.throttleBytesPerSecond = 1024 * 1024;
+    let cancelledAt = 0;
+    const progress = recordProgress((report, cancel) => {
+      if (!cancelledAt && (report.increment ?? 0) > 0) {
+        cancelledAt = Date.now();
+        cancel();
+      }
+    });
+    const errors = replaceWindowFunction("showErrorMessage", () => Promise.resolve(undefined));
+    try {
+      const outcome = await api.modelDownloads.download({ repo: SLOW_REPO.name, files: [{ path: SLOW_REPO.files[0].path }] });
+      assert.deepEqual(outcome, { state: "cancelled" });
+      assert.ok(cancelledAt > 0, "the notification reported progress, then was cancelled");
+      assert.ok(Date.now() - cancelledAt < 1_000, `the download ended ${Date.now() - cancelledAt} ms after the cancel`);
+    } finally {
+      progress.restore();
+      errors.restore();
+      delete hub.behaviour.throttleBytesPerSecond;
+      hub.repos.splice(hub.repos.indexOf(SLOW_REPO), 1);
+    }
+    assert.equal(progress.titles[0], "Downloading slow-Q4_0.gguf");
+    assert.equal(progress.cancellable[0], true);
+    assert.equal(errors.calls.length, 0, "a cancel is not an error");
+    assert.deepEqual((await fs.readdir(models)).sort(), ["slow-Q4_0.gguf.partial", "slow-Q4_0.gguf.partial.json"], "kept to resume; no lock left");
+    const partials = await api.modelDownloads.partials();
+    assert.deepEqual(partials.map((partial) => partial.plan.name), ["slow-Q4_0.gguf"]);
+  });
+
+  it("after hearth.modelsDirectory changes, a running download finishes in the folder it started in (and says so) and new ones go to the new folder", async () => {
+    hub.repos.push(SLOW_REPO);
+    hub.behaviour.throttleBytesPerSecond = 4 * 1024 * 1024;
+    const progress = recordProgress();
+    const info = replaceWindowFunction("showInformationMessage", () => Promise.resolve(undefined));
+    const moved = path.join(scratch, "moved");
+    try {
+      const running = api.modelDownloads.download({ repo: SLOW_REPO.name, files: [{ path: SLOW_REPO.files[0].path }] });
+      await eventually(() => api.modelDownloads.statuses().some((status) => status.receivedBytes > 0), "the download running");
+      const restore = await setSettings({ modelsDirectory: moved });
+      try {
+        await eventually(() => api.modelsFolder.directory === moved, "the new models folder");
+        assert.deepEqual(api.modelDownloads.statuses().map((status) => status.name), ["slow-Q4_0.gguf"], "still listed while it runs");
+        delete hub.behaviour.throttleBytesPerSecond;
+        const started = await api.modelDownloads.download({ repo: REPO, files: [{ path: FILE }] });
+        assert.deepEqual(started, { state: "installed", paths: [path.join(moved, FILE)], verified: true });
+        assert.deepEqual(await running, { state: "installed", paths: [path.join(models, "slow-Q4_0.gguf")], verified: true });
+      } finally {
+        await restore();
+      }
+    } finally {
+      progress.restore();
+      info.restore();
+      delete hub.behaviour.throttleBytesPerSecond;
+      hub.repos.splice(hub.repos.indexOf(SLOW_REPO), 1);
+    }
+    assert.ok(
+      info.calls.some((call) => String(call[0]).startsWith(`slow-Q4_0.gguf was downloaded into ${models}, the models folder when its download started. The models folder is now ${moved}`)),
+      JSON.stringify(info.calls),
+    );
   });
 });

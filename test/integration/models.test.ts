@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { promises as fs } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
@@ -7,6 +7,7 @@ import type { HearthApi } from "../../src/extension";
 import { startFakeOllama, type FakeOllama } from "../support/fakeOllama";
 import { tinyFimModel, tinyModel } from "../support/fixtures";
 import { eventually, hearth, replaceWindowFunction, setSettings } from "./helpers";
+import { recordProgress } from "./progressRecorder";
 
 describe("models", () => {
   let api: HearthApi;
@@ -153,6 +154,44 @@ describe("models", () => {
     assert.match(String(info.calls[0][0]), /It was selected for chat, completion/);
   });
 
+  it("Remove Model… unloads a loaded model before it deletes the file", async function () {
+    this.timeout(60_000);
+    const file = path.join(models, "tiny.gguf");
+    const restore = await setSettings({ backend: "llamaCpp", "llamaCpp.threads": 1 });
+    const backend = api.engine.backend;
+    const unload = backend.unload.bind(backend);
+    const order: string[] = [];
+    try {
+      await eventually(() => api.engine.backend.kind === "llamaCpp", "the llama.cpp backend");
+      await api.engine.backend.chat("tiny.gguf", [{ role: "user", content: "Hello" }], { maxTokens: 2 });
+      await eventually(() => {
+        const state = api.engine.state;
+        return state.kind === "idle" && state.loaded.some((model) => model.name === file);
+      }, "tiny.gguf loaded");
+      const loadedBackend = api.engine.backend;
+      loadedBackend.unload = async (...args: Parameters<typeof unload>) => {
+        order.push(`unload starts; file ${existsSync(file) ? "present" : "gone"}`);
+        await unload(...args);
+        order.push(`unload done; file ${existsSync(file) ? "present" : "gone"}`);
+      };
+      const [node] = await api.modelsView.installed();
+      const confirm = replaceWindowFunction("showWarningMessage", (...args: unknown[]) => Promise.resolve(args[2]));
+      try {
+        await vscode.commands.executeCommand("hearth.removeModel", node);
+      } finally {
+        confirm.restore();
+        delete (loadedBackend as { unload?: unknown }).unload; // the prototype's again
+      }
+      order.push(`command done; file ${existsSync(file) ? "present" : "gone"}`);
+    } finally {
+      await api.engine.backend.unload().catch(() => undefined);
+      await restore();
+    }
+    assert.deepEqual(order, ["unload starts; file present", "unload done; file present", "command done; file gone"]);
+    const state = api.engine.state;
+    assert.ok(state.kind !== "idle" || !state.loaded.some((model) => model.name === file), "nothing loaded from the deleted file");
+  });
+
   it("Remove Model… keeps the file when the user cancels", async () => {
     const [node] = await api.modelsView.installed();
     const cancel = replaceWindowFunction("showWarningMessage", () => Promise.resolve(undefined));
@@ -191,7 +230,27 @@ describe("Ollama models", () => {
   it("lists the server's models first, pulls one with progress, and deletes it after confirmation", async () => {
     assert.deepEqual(await ollamaModels(), ["qwen2.5-coder:1.5b"]);
 
-    assert.equal(await vscode.commands.executeCommand("hearth.pullOllamaModel", "llama3.2"), true);
+    const progress = recordProgress();
+    try {
+      assert.equal(await vscode.commands.executeCommand("hearth.pullOllamaModel", "llama3.2"), true);
+    } finally {
+      progress.restore();
+    }
+    assert.deepEqual(progress.titles, ["Pulling llama3.2"]);
+    assert.deepEqual(progress.cancellable, [true]);
+    // Ollama's streamed statuses, in order, with bytes where it gives them; the bar moves to 100 % and never back.
+    assert.deepEqual(
+      progress.reports.map((report) => [report.message, report.increment]),
+      [
+        ["pulling manifest", undefined],
+        ["pulling 8eeb52dfb3bb · 0 B of 1 kB", 0],
+        ["pulling 8eeb52dfb3bb · 500 B of 1 kB", 50],
+        ["pulling 8eeb52dfb3bb · 1 kB of 1 kB", 50],
+        ["verifying sha256 digest", undefined],
+        ["writing manifest", undefined],
+        ["success", undefined],
+      ],
+    );
     assert.ok(ollama.options.models.includes("llama3.2"));
     assert.deepEqual(await ollamaModels(), ["qwen2.5-coder:1.5b", "llama3.2"]);
 

@@ -8,8 +8,10 @@
 //       origin), with X-Linked-ETag (the quoted sha256), X-Linked-Size, X-Repo-Commit
 //   GET|HEAD /cdn/{sha256}   the bytes: Range/206/416, ETag, X-Linked-ETag, X-Linked-Size,
 //       Content-Length, Accept-Ranges
-//   401/403 `X-Error-Code: GatedRepo`, 401/404 `RepoNotFound`, 404 `EntryNotFound`/`RevisionNotFound`.
-// Knobs (`behaviour`, changeable mid-test) cut, throttle, stall or corrupt what the CDN sends.
+//   401/403 `X-Error-Code: GatedRepo`, 401/404 `RepoNotFound`, 404 `EntryNotFound`/`RevisionNotFound`,
+//   429 (rate limited) and 5xx from the hub or the CDN, with an optional Retry-After.
+// Knobs (`behaviour`, changeable mid-test) cut, throttle, stall or corrupt what the CDN sends, or
+// make the hub or the CDN answer a busy status.
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { generatedContent, type FakeContent } from "./fakeHubContent";
@@ -44,6 +46,8 @@ export interface FakeBehaviour {
   ignoreRange?: boolean;
   /** Entries per page of listings. */
   pageSize?: number;
+  /** Answer `status` (429, 503…) to the next `times` resolve requests (`on: "hub"`), byte requests (`"cdn"`) or API calls (`"api"`: search, listings). */
+  busy?: { status: number; times: number; on: "hub" | "cdn" | "api"; retryAfterSeconds?: number };
   /** Where resolve redirects: the CDN port (another origin, as cdn-lfs.hf.co is) or the hub's own. */
   redirect?: "otherOrigin" | "sameOrigin";
 }
@@ -110,14 +114,26 @@ async function route(context: Context, server: "hub" | "cdn", request: IncomingM
   const url = new URL(request.url ?? "/", context.hubUrl);
   const method = request.method ?? "GET";
   const cdn = /^\/cdn\/([0-9a-f]{64})$/.exec(url.pathname);
+  const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
+  if (answeredBusy(context.behaviour, cdn ? "cdn" : resolve ? "hub" : url.pathname.startsWith("/api/") ? "api" : undefined, response)) return;
   if (cdn && (server === "cdn" || context.behaviour.redirect === "sameOrigin")) return serveBytes(context, cdn[1], request, response);
   if (server === "cdn") return error(response, 404, "EntryNotFound", "Not found");
   if (method === "GET" && url.pathname === "/api/models") return searchModels(context, url, response);
   const tree = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)(?:\/(.*))?$/.exec(url.pathname);
   if (method === "GET" && tree) return listTree(context, request, url, decodeURIComponent(tree[1]), decodeURIComponent(tree[2]), tree[3] ? decodeURIComponent(tree[3]) : "", response);
-  const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
   if ((method === "GET" || method === "HEAD") && resolve) return resolveFile(context, request, decodeURIComponent(resolve[1]), decodeURIComponent(resolve[2]), decodeURIComponent(resolve[3]), response);
   return error(response, 404, undefined, "Not found");
+}
+
+/** Answers the busy status the knob asks for, if it applies to this kind of request. */
+function answeredBusy(behaviour: FakeBehaviour, kind: "hub" | "cdn" | "api" | undefined, response: ServerResponse): boolean {
+  const busy = behaviour.busy;
+  if (!busy || busy.times <= 0 || kind !== busy.on) return false;
+  busy.times--;
+  if (busy.retryAfterSeconds !== undefined) response.setHeader("Retry-After", String(busy.retryAfterSeconds));
+  const message = busy.status === 429 ? "You have exceeded our hourly quotas for action: resolve." : "Service temporarily unavailable";
+  error(response, busy.status, undefined, message);
+  return true;
 }
 
 function error(response: ServerResponse, status: number, code: string | undefined, message: string): void {

@@ -97,6 +97,26 @@ describe("Hugging Face hub: search and listing", () => {
     });
   });
 
+  it("names a rate limit (429) on a listing, and points at the token only when none was sent", async () => {
+    hub.behaviour.busy = { status: 429, times: 2, on: "api" };
+    try {
+      await assert.rejects(listGgufModels(coder.name, { endpoint: hub.url }), (error: ModelDownloadError) => {
+        assert.equal(error.reason, "rateLimited");
+        assert.match(error.message, /answered 429 Too Many Requests while looking up acme\/Coder-1\.5B-GGUF: rate limited\. .*"Hearth: Set Hugging Face Token"/);
+        assert.equal(error.tokenHelps, true);
+        return true;
+      });
+      await assert.rejects(searchGgufRepos("coder", { endpoint: hub.url, token: "hf_test_token" }), (error: ModelDownloadError) => {
+        assert.equal(error.reason, "rateLimited");
+        assert.match(error.message, /rate limited\. Wait a few minutes and try again\.$/);
+        assert.equal(error.tokenHelps, false);
+        return true;
+      });
+    } finally {
+      delete hub.behaviour.busy;
+    }
+  });
+
   it("names a hub it can't reach, and which setting points at it", async () => {
     const endpoint = await closedPortUrl();
     await assert.rejects(searchGgufRepos("coder", { endpoint }), (error: ModelDownloadError) => {

@@ -38,9 +38,25 @@ describe("hub file names", () => {
     );
   });
 
-  it("saves a hub path under its base name, in the models folder itself", () => {
-    assert.deepEqual(localFileName("Q4_K_M/sub/model-Q4_K_M.gguf"), { ok: true, fileName: "model-Q4_K_M.gguf" });
+  it("saves a root file under its base name, and a file in folders under its folders and base name, in the models folder itself", () => {
+    assert.deepEqual(localFileName("model-Q4_K_M.gguf"), { ok: true, fileName: "model-Q4_K_M.gguf" });
+    assert.deepEqual(localFileName("Q4_K_M/sub/model-Q4_K_M.gguf"), { ok: true, fileName: "Q4_K_M--sub--model-Q4_K_M.gguf" });
+    assert.deepEqual(localFileName("big/m-Q6_K-00001-of-00002.gguf"), { ok: true, fileName: "big--m-Q6_K-00001-of-00002.gguf" });
     assert.equal(pathInFolder("/models", "model.gguf"), path.resolve("/models/model.gguf"));
+  });
+
+  it("keeps same-named files of different folders apart, under names that stay the same from one call to the next", () => {
+    const paths = ["model.gguf", "Q4_K_M/model.gguf", "Q8_0/model.gguf", "v2/Q4_K_M/model.gguf"];
+    const names = paths.map((hubPath) => (localFileName(hubPath) as { fileName: string }).fileName);
+    assert.equal(new Set(names).size, paths.length, names.join(", "));
+    assert.deepEqual(paths.map((hubPath) => (localFileName(hubPath) as { fileName: string }).fileName), names);
+    const long = `${"folder-".repeat(30)}x/model-Q4_0.gguf`;
+    const hashed = localFileName(long);
+    assert.ok(hashed.ok && /^[0-9a-f]{10}--model-Q4_0\.gguf$/.test(hashed.fileName), JSON.stringify(hashed));
+    assert.deepEqual(localFileName(long), hashed);
+    assert.notDeepEqual(localFileName(`${"folder-".repeat(30)}y/model-Q4_0.gguf`), hashed);
+    assert.deepEqual(localFileName(".cache/model.gguf"), { ok: false, why: "the file is in a hidden folder" });
+    assert.equal(localFileName("what?/model.gguf").ok, false);
   });
 
   it("refuses names that could write outside the models folder or are not plain .gguf names", () => {

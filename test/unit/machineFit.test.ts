@@ -1,6 +1,9 @@
 // The memory estimate and the fits / tight / too big marks.
 import * as assert from "node:assert/strict";
-import { estimatedMemoryBytes, kvCacheBytes, machineFit } from "../../src/modelStore/machineFit";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { estimatedMemoryBytes, kvCacheBytes, loadedModelsBytes, machineFit, thisMachine } from "../../src/modelStore/machineFit";
+import { temporaryDirectory } from "../support/temporaryDirectory";
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -29,5 +32,37 @@ describe("machine fit", () => {
     assert.equal(machineFit(15 * GiB, machine), "tooBig");
     // Lots free on a small machine still leaves room for the editor.
     assert.equal(machineFit(7 * GiB, { totalBytes: 8 * GiB, freeBytes: 8 * GiB }), "tight");
+  });
+
+  it("counts the memory of models already loaded: what fit alone is tight beside them, and never too big for that", () => {
+    const machine = { totalBytes: 16 * GiB, freeBytes: 12 * GiB };
+    assert.equal(machineFit(6 * GiB, machine), "fits");
+    // Their weights are memory-mapped, so the system may still count them as free: they are subtracted by estimate.
+    assert.equal(machineFit(6 * GiB, { ...machine, loadedModelBytes: 7 * GiB }), "tight");
+    assert.equal(machineFit(6 * GiB, { ...machine, loadedModelBytes: 20 * GiB }), "tight", "fits once Hearth unloads them");
+    assert.equal(machineFit(15 * GiB, { ...machine, loadedModelBytes: 0 }), "tooBig");
+  });
+
+  it("adds a reported GPU's memory, and with no GPU (or a GPU of 0 bytes) judges by RAM alone", () => {
+    const machine = { totalBytes: 8 * GiB, freeBytes: 6 * GiB };
+    assert.equal(machineFit(9 * GiB, machine), "tooBig");
+    assert.equal(machineFit(9 * GiB, { ...machine, gpu: { totalBytes: 8 * GiB, freeBytes: 7 * GiB } }), "fits");
+    assert.equal(machineFit(9 * GiB, { ...machine, gpu: { totalBytes: 8 * GiB, freeBytes: 1 * GiB } }), "tight");
+    assert.equal(thisMachine({ gpu: { totalBytes: 0, freeBytes: 0 } }).gpu, undefined);
+    assert.equal(thisMachine().gpu, undefined);
+    assert.deepEqual(machineFit(GiB, { ...thisMachine(), gpu: undefined }), machineFit(GiB, thisMachine()));
+  });
+
+  it("estimates loaded models from their files (header's KV shape when known), and skips names that are not files", async () => {
+    const folder = await temporaryDirectory();
+    try {
+      const file = path.join(folder.path, "loaded.gguf");
+      await fs.writeFile(file, Buffer.alloc(1000));
+      const shape = { layers: 2, kvHeads: 1, headDimension: 4 };
+      const estimates = await loadedModelsBytes([file, file, "qwen2.5-coder:1.5b", path.join(folder.path, "gone.gguf")], (at) => Promise.resolve(at === file ? shape : undefined));
+      assert.deepEqual([...estimates], [[file, estimatedMemoryBytes(1000, shape)]]);
+    } finally {
+      await folder.remove();
+    }
   });
 });

@@ -1,13 +1,13 @@
 import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { DownloadManager, type DownloadManagerOptions, type DownloadStatus } from "../../src/modelStore/downloadManager";
+import type { DownloadStatus } from "../../src/modelStore/downloadManager";
 import { planDownload } from "../../src/modelStore/downloadPlan";
 import { resolveUrl } from "../../src/modelStore/hubUrls";
 import { writePartialRecord } from "../../src/modelStore/partialDownloads";
 import { TransferMeter } from "../../src/modelStore/transferMeter";
-import { fakeRepo, startFakeHuggingFace, type FakeHuggingFace } from "../support/fakeHuggingFace";
-import { temporaryDirectory } from "../support/temporaryDirectory";
+import { useDownloadSuite } from "../support/downloadSuite";
+import { fakeRepo } from "../support/fakeHuggingFace";
 
 const MiB = 1 << 20;
 
@@ -39,40 +39,26 @@ describe("download progress: speed and time left", () => {
 });
 
 describe("resuming from what is on disk", () => {
-  let hub: FakeHuggingFace;
-  let folder: Awaited<ReturnType<typeof temporaryDirectory>>;
-  let models: string;
   const repo = fakeRepo("acme/Edge-GGUF", [["edge-Q8_0.gguf", 3 * MiB + 5]]);
   const file = repo.files[0];
   const bytes = () => file.content.read(0, file.content.size);
   const request = { repo: repo.name, files: [{ path: file.path, size: file.content.size, sha256: file.content.sha256 }] };
-  const manager = (options: Partial<DownloadManagerOptions> = {}) => new DownloadManager({ modelsDirectory: models, endpoint: hub.url, retryDelayMs: 10, progressIntervalMs: 0, ...options });
+  const suite = useDownloadSuite([repo]);
+  const { manager } = suite;
 
   /** A partial download as an earlier window would have left it. */
   async function leavePartial(content: Buffer, record: { size?: number; sha256?: string }): Promise<void> {
-    await fs.mkdir(models, { recursive: true });
-    const target = path.join(models, file.path);
+    await fs.mkdir(suite.models, { recursive: true });
+    const target = path.join(suite.models, file.path);
     await fs.writeFile(`${target}.partial`, content);
-    const plan = planDownload({ ...request, files: [{ path: file.path, ...record }] }, models);
-    await writePartialRecord(target, { version: 1, plan, url: resolveUrl(hub.url, repo.name, "main", file.path), fileName: file.path, ...record });
+    const plan = planDownload({ ...request, files: [{ path: file.path, ...record }] }, suite.models);
+    await writePartialRecord(target, { version: 1, plan, url: resolveUrl(suite.hub.url, repo.name, "main", file.path), fileName: file.path, ...record });
   }
-
-  before(async () => {
-    hub = await startFakeHuggingFace([repo]);
-  });
-  after(() => hub.close());
-  beforeEach(async () => {
-    folder = await temporaryDirectory();
-    models = path.join(folder.path, "models");
-    hub.requests.splice(0);
-    for (const key of Object.keys(hub.behaviour)) delete hub.behaviour[key as keyof typeof hub.behaviour];
-  });
-  afterEach(() => folder.remove());
 
   it("ignores a partial-download record whose file name leads out of the models folder", async () => {
     await leavePartial(bytes().subarray(0, MiB), { size: file.content.size, sha256: file.content.sha256 });
     assert.equal((await manager().listPartialDownloads()).length, 1, "a genuine record is listed");
-    const recordFile = path.join(models, `${file.path}.partial.json`);
+    const recordFile = path.join(suite.models, `${file.path}.partial.json`);
     const record = JSON.parse(await fs.readFile(recordFile, "utf8")) as { plan: { files: Array<{ fileName: string }> } };
     record.plan.files[0].fileName = "../outside.gguf";
     await fs.writeFile(recordFile, JSON.stringify(record));
@@ -80,7 +66,7 @@ describe("resuming from what is on disk", () => {
   });
 
   it("reports bytes, speed and time left while a slow download runs", async () => {
-    hub.behaviour.throttleBytesPerSecond = 4 * MiB;
+    suite.hub.behaviour.throttleBytesPerSecond = 4 * MiB;
     const statuses: DownloadStatus[] = [];
     const downloads = manager();
     downloads.onDidChange((status) => statuses.push(status));
@@ -98,8 +84,8 @@ describe("resuming from what is on disk", () => {
     assert.equal(partial.receivedBytes, file.content.size);
     const outcome = await manager().resume(partial.plan).done;
     assert.equal(outcome.state, "installed");
-    assert.equal(hub.requests.length, 0);
-    assert.ok((await fs.readFile(path.join(models, file.path))).equals(bytes()));
+    assert.equal(suite.hub.requests.length, 0);
+    assert.ok((await fs.readFile(path.join(suite.models, file.path))).equals(bytes()));
   });
 
   it("learns that a partial file of unknown size is complete from a 416", async () => {
@@ -108,7 +94,7 @@ describe("resuming from what is on disk", () => {
     assert.equal(partial.totalBytes, undefined);
     const outcome = await manager().resume(partial.plan).done;
     assert.equal(outcome.state, "installed");
-    const cdn = hub.requests.filter((entry) => entry.server === "cdn");
+    const cdn = suite.hub.requests.filter((entry) => entry.server === "cdn");
     assert.deepEqual(
       cdn.map((entry) => [entry.headers.range, entry.status]),
       [[`bytes=${file.content.size}-`, 416]],
@@ -122,7 +108,7 @@ describe("resuming from what is on disk", () => {
     const [partial] = await manager().listPartialDownloads();
     const outcome = await manager().resume(partial.plan).done;
     assert.equal(outcome.state === "failed" && outcome.error.reason, "checksum");
-    assert.equal(hub.requests.find((entry) => entry.server === "cdn")?.headers.range, `bytes=${MiB}-`, "it did resume from the partial file");
-    assert.deepEqual(await fs.readdir(models), [], "the damaged download was deleted");
+    assert.equal(suite.hub.requests.find((entry) => entry.server === "cdn")?.headers.range, `bytes=${MiB}-`, "it did resume from the partial file");
+    assert.deepEqual(await fs.readdir(suite.models), [], "the damaged download was deleted");
   });
 });

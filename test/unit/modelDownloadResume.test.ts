@@ -1,45 +1,28 @@
 import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { DownloadManager, type DownloadManagerOptions, type DownloadStatus } from "../../src/modelStore/downloadManager";
-import { fakeRepo, generatedContent, startFakeHuggingFace, type FakeHuggingFace, type RecordedRequest } from "../support/fakeHuggingFace";
-import { temporaryDirectory } from "../support/temporaryDirectory";
+import type { DownloadManager, DownloadStatus } from "../../src/modelStore/downloadManager";
+import { useDownloadSuite } from "../support/downloadSuite";
+import { fakeRepo, generatedContent } from "../support/fakeHuggingFace";
 
 const MiB = 1 << 20;
 
 describe("resuming model downloads", () => {
-  let hub: FakeHuggingFace;
-  let folder: Awaited<ReturnType<typeof temporaryDirectory>>;
-  let models: string;
   const repo = fakeRepo("acme/Resume-GGUF", [["resume-Q4_K_M.gguf", 8 * MiB + 777]]);
   const file = repo.files[0];
   const size = file.content.size;
   const request = { repo: repo.name, files: [{ path: file.path, size, sha256: file.content.sha256 }] };
-  const target = () => path.join(models, file.path);
+  const suite = useDownloadSuite([repo], { stallTimeoutMs: 5_000 });
+  const { manager, cdnRequests } = suite;
+  const target = () => path.join(suite.models, file.path);
 
-  const manager = (options: Partial<DownloadManagerOptions> = {}) =>
-    new DownloadManager({ modelsDirectory: models, endpoint: hub.url, retryDelayMs: 10, stallTimeoutMs: 5_000, progressIntervalMs: 0, ...options });
-  const cdnRequests = (): RecordedRequest[] => hub.requests.filter((entry) => entry.server === "cdn");
   const untilReceived = (downloads: DownloadManager, bytes: number) =>
     new Promise<void>((resolve) => downloads.onDidChange((status) => status.receivedBytes >= bytes && resolve()));
   const assertInstalledRight = async () => assert.ok((await fs.readFile(target())).equals(file.content.read(0, size)), "the installed bytes are the hub's");
 
-  before(async () => {
-    hub = await startFakeHuggingFace([repo]);
-  });
-  after(() => hub.close());
-  beforeEach(async () => {
-    folder = await temporaryDirectory();
-    models = path.join(folder.path, "models");
-    hub.requests.splice(0);
-    hub.repos.splice(0, hub.repos.length, repo);
-    for (const key of Object.keys(hub.behaviour)) delete hub.behaviour[key as keyof typeof hub.behaviour];
-  });
-  afterEach(() => folder.remove());
-
   it("resumes a connection cut mid-way by itself, asking only for the bytes it lacks", async () => {
     const cutAt = 3 * MiB;
-    hub.behaviour.cut = { afterBytes: cutAt, times: 1 };
+    suite.hub.behaviour.cut = { afterBytes: cutAt, times: 1 };
     const statuses: DownloadStatus[] = [];
     const downloads = manager();
     downloads.onDidChange((status) => statuses.push(status));
@@ -58,7 +41,7 @@ describe("resuming model downloads", () => {
   });
 
   it("keeps going on a line that drops again and again, as long as each try brings bytes", async () => {
-    hub.behaviour.cut = { afterBytes: 2 * MiB, times: Infinity };
+    suite.hub.behaviour.cut = { afterBytes: 2 * MiB, times: Infinity };
     const outcome = await manager({ retries: 1 }).download(request).done;
     assert.equal(outcome.state, "installed");
     assert.ok(cdnRequests().length >= 5);
@@ -66,10 +49,10 @@ describe("resuming model downloads", () => {
   });
 
   it("names a connection that keeps dropping without progress, keeps the partial file, and resumes it later", async () => {
-    hub.behaviour.cut = { afterBytes: MiB, times: 1 };
+    suite.hub.behaviour.cut = { afterBytes: MiB, times: 1 };
     const downloads = manager({ retries: 2 });
     downloads.onDidChange((status) => {
-      if (status.state === "retrying") hub.behaviour.cut = { afterBytes: 0, times: Infinity };
+      if (status.state === "retrying") suite.hub.behaviour.cut = { afterBytes: 0, times: Infinity };
     });
     const outcome = await downloads.download(request).done;
     assert.equal(outcome.state, "failed");
@@ -80,15 +63,15 @@ describe("resuming model downloads", () => {
     const [partial] = await downloads.listPartialDownloads();
     assert.deepEqual([partial.plan.name, partial.receivedBytes, partial.totalBytes], ["resume-Q4_K_M.gguf", MiB, size]);
 
-    delete hub.behaviour.cut;
-    hub.requests.splice(0);
+    delete suite.hub.behaviour.cut;
+    suite.hub.requests.splice(0);
     assert.equal((await downloads.resume(partial.plan).done).state, "installed");
     assert.equal(cdnRequests()[0].headers.range, `bytes=${MiB}-`);
     await assertInstalledRight();
   });
 
   it("cancels at once on a slow server, and a new manager (a window reload) resumes from the partial file", async () => {
-    hub.behaviour.throttleBytesPerSecond = 2 * MiB;
+    suite.hub.behaviour.throttleBytesPerSecond = 2 * MiB;
     const first = manager();
     const task = first.download(request);
     await untilReceived(first, MiB / 2);
@@ -96,12 +79,12 @@ describe("resuming model downloads", () => {
     assert.equal(first.cancel(task.id), true);
     assert.deepEqual(await task.done, { state: "cancelled" });
     assert.ok(Date.now() - cancelledAt < 250, `cancel took ${Date.now() - cancelledAt} ms`);
-    assert.deepEqual((await fs.readdir(models)).sort(), ["resume-Q4_K_M.gguf.partial", "resume-Q4_K_M.gguf.partial.json"], "partial and its record kept, lock released, nothing installed");
+    assert.deepEqual((await fs.readdir(suite.models)).sort(), ["resume-Q4_K_M.gguf.partial", "resume-Q4_K_M.gguf.partial.json"], "partial and its record kept, lock released, nothing installed");
     const have = (await fs.stat(`${target()}.partial`)).size;
     assert.ok(have >= MiB / 2 && have < size);
 
-    delete hub.behaviour.throttleBytesPerSecond;
-    hub.requests.splice(0);
+    delete suite.hub.behaviour.throttleBytesPerSecond;
+    suite.hub.requests.splice(0);
     const reloaded = manager();
     const [partial] = await reloaded.listPartialDownloads();
     assert.equal(partial.receivedBytes, have);
@@ -111,16 +94,16 @@ describe("resuming model downloads", () => {
     const [resumed] = cdnRequests();
     assert.equal(resumed.headers.range, `bytes=${have}-`);
     assert.equal(resumed.bodyBytes, size - have, "only the missing bytes were sent");
-    assert.deepEqual(await fs.readdir(models), ["resume-Q4_K_M.gguf"]);
+    assert.deepEqual(await fs.readdir(suite.models), ["resume-Q4_K_M.gguf"]);
   });
 
   it("starts over from 0 when the file changed on the hub since the partial download", async () => {
-    hub.behaviour.cut = { afterBytes: 2 * MiB, times: 1 };
+    suite.hub.behaviour.cut = { afterBytes: 2 * MiB, times: 1 };
     const first = await manager({ retries: 0 }).download(request).done;
     assert.equal(first.state, "failed");
     const changed = generatedContent(6 * MiB, 4242);
-    hub.repos.splice(0, 1, { ...repo, files: [{ path: file.path, content: changed }] });
-    hub.requests.splice(0);
+    suite.hub.repos.splice(0, 1, { ...repo, files: [{ path: file.path, content: changed }] });
+    suite.hub.requests.splice(0);
     const downloads = manager();
     const [partial] = await downloads.listPartialDownloads();
     const outcome = await downloads.resume(partial.plan).done;
@@ -137,8 +120,8 @@ describe("resuming model downloads", () => {
   });
 
   it("starts over when the server ignores the range and sends the whole file (200)", async () => {
-    hub.behaviour.cut = { afterBytes: 2 * MiB, times: 1 };
-    hub.behaviour.ignoreRange = true;
+    suite.hub.behaviour.cut = { afterBytes: 2 * MiB, times: 1 };
+    suite.hub.behaviour.ignoreRange = true;
     const outcome = await manager().download(request).done;
     assert.equal(outcome.state, "installed");
     await assertInstalledRight();
@@ -149,11 +132,11 @@ describe("resuming model downloads", () => {
   });
 
   it("names a server that stops sending instead of sitting at the same percentage", async () => {
-    hub.behaviour.stallAfterBytes = MiB;
+    suite.hub.behaviour.stallAfterBytes = MiB;
     const startedAt = Date.now();
     const downloads = manager({ stallTimeoutMs: 300, retries: 1 });
     downloads.onDidChange((status) => {
-      if (status.state === "retrying") hub.behaviour.stallAfterBytes = 0; // from now on, not a byte
+      if (status.state === "retrying") suite.hub.behaviour.stallAfterBytes = 0; // from now on, not a byte
     });
     const outcome = await downloads.download(request).done;
     assert.equal(outcome.state, "failed");
@@ -165,7 +148,7 @@ describe("resuming model downloads", () => {
   });
 
   it("lists partial downloads and cleans them up on request, but not one that is running", async () => {
-    hub.behaviour.throttleBytesPerSecond = 2 * MiB;
+    suite.hub.behaviour.throttleBytesPerSecond = 2 * MiB;
     const downloads = manager();
     const task = downloads.download(request);
     await untilReceived(downloads, MiB / 4);
@@ -176,7 +159,22 @@ describe("resuming model downloads", () => {
     await task.done;
     assert.deepEqual(await downloads.listPartialDownloads().then((list) => list.map((entry) => entry.plan.id)), [plan.id]);
     await downloads.removePartialDownload(plan);
-    assert.deepEqual(await fs.readdir(models), []);
+    assert.deepEqual(await fs.readdir(suite.models), []);
     assert.deepEqual(await downloads.listPartialDownloads(), []);
+  });
+
+  it("keeps its lock's heartbeat while it runs, so another window sees it as taken for as long as it takes", async () => {
+    suite.hub.behaviour.throttleBytesPerSecond = 2 * MiB;
+    const lockTiming = { heartbeatMs: 40, staleMs: 300 };
+    const downloads = manager({ lockTiming });
+    const task = downloads.download(request);
+    await untilReceived(downloads, MiB / 4);
+    await new Promise((resolve) => setTimeout(resolve, 3 * lockTiming.staleMs));
+    const lock = await fs.stat(`${target()}.partial.lock`);
+    assert.ok(Date.now() - lock.mtimeMs < lockTiming.staleMs, `heartbeat ${Date.now() - lock.mtimeMs} ms old`);
+    const plan = (await manager().listPartialDownloads())[0].plan;
+    await assert.rejects(manager({ lockTiming }).removePartialDownload(plan), { reason: "alreadyDownloading" }, "taken, though it started longer ago than staleMs");
+    downloads.cancel(task.id);
+    await task.done;
   });
 });
