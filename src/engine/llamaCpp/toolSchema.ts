@@ -22,6 +22,7 @@ export function toGrammarSchema(schema: unknown, depth = 0): Schema {
   if (alternatives && alternatives.length > 0) return { oneOf: alternatives.map((item) => toGrammarSchema(item, depth + 1)), ...described };
   if (Array.isArray(schema.type)) {
     const types = schema.type.filter((type): type is string => typeof type === "string");
+    if (types.length === 0) return toGrammarSchema({ ...schema, type: undefined }, depth); // an empty oneOf would admit no value
     if (types.length === 1) return toGrammarSchema({ ...schema, type: types[0] }, depth);
     return { oneOf: types.map((type) => toGrammarSchema({ ...schema, type }, depth + 1)), ...described };
   }
@@ -30,18 +31,43 @@ export function toGrammarSchema(schema: unknown, depth = 0): Schema {
     const properties = isObject(schema.properties) ? schema.properties : {};
     const keys = Object.keys(properties);
     if (keys.length === 0) return { type: "object", additionalProperties: true, ...described };
-    // Properties not listed in `required` may be left out: the grammar lets the model skip them.
-    const required = Array.isArray(schema.required) ? schema.required.filter((key): key is string => typeof key === "string" && keys.includes(key)) : [];
+    // node-llama-cpp's grammar asks for every listed property; an optional one may be written as
+    // null, which leaveOutUnset() then removes, so the tool never sees a value nobody asked for.
+    const required = requiredKeys(schema, keys);
     return {
       type: "object",
-      properties: Object.fromEntries(keys.map((key) => [key, toGrammarSchema(properties[key], depth + 1)])),
-      required,
+      properties: Object.fromEntries(
+        keys.map((key) => {
+          const converted = toGrammarSchema(properties[key], depth + 1);
+          return [key, required.includes(key) ? converted : { oneOf: [converted, { type: "null" }] }];
+        }),
+      ),
+      required: keys,
       ...described,
     };
   }
   if (type === "array") return { type: "array", items: toGrammarSchema(schema.items, depth + 1), ...described };
   if (type && PLAIN_TYPES.has(type)) return { type, ...described };
   return ANY_VALUE;
+}
+
+/**
+ * The arguments as the tool's author meant them: optional properties the model wrote as null
+ * (see toGrammarSchema) are left out, in nested objects too.
+ */
+export function leaveOutUnset(value: unknown, schema: unknown, depth = 0): unknown {
+  if (!isObject(value) || !isObject(schema) || !isObject(schema.properties) || depth > 12) return value;
+  const properties = schema.properties;
+  const required = requiredKeys(schema, Object.keys(properties));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key, item]) => !(item === null && key in properties && !required.includes(key)))
+      .map(([key, item]) => [key, leaveOutUnset(item, properties[key], depth + 1)]),
+  );
+}
+
+function requiredKeys(schema: Schema, keys: readonly string[]): string[] {
+  return Array.isArray(schema.required) ? schema.required.filter((key): key is string => typeof key === "string" && keys.includes(key)) : [];
 }
 
 function isLiteral(value: unknown): boolean {

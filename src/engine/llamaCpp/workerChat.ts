@@ -9,7 +9,7 @@ import { BackendError } from "../backendError";
 import type { LoadedEntry } from "./loadedModels";
 import type { ModelContext } from "./modelContext";
 import { PoolFullError } from "./sequencePool";
-import { toGrammarSchema } from "./toolSchema";
+import { leaveOutUnset, toGrammarSchema } from "./toolSchema";
 import { cancelledBeforeStart, metered, resolveChatFormat, toChatHistory, type GenerationRequest, type Send } from "./workerGeneration";
 import { callsTools, toolsUnsupported } from "./workerModelFacts";
 import type { ChatExtras } from "./workerProtocol";
@@ -50,7 +50,12 @@ export async function generateChat(
         documentFunctionParams: functions ? true : undefined,
         evaluationPriority: EVALUATION_PRIORITY[request.priority ?? "chat"],
       });
-      return { response: response.response, metadata: response.metadata, calls: response.functionCalls };
+      // Optional arguments the grammar made the model write as null are left out again.
+      const calls = response.functionCalls?.map((call) => ({
+        functionName: call.functionName,
+        params: leaveOutUnset(call.params, request.tools?.find((tool) => tool.name === call.functionName)?.parameters),
+      }));
+      return { response: response.response, metadata: response.metadata, calls };
     });
     return generation;
   } finally {
