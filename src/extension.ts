@@ -12,7 +12,9 @@ import { registerCompletions, type CompletionFeature } from "./completion/comple
 import { BACKEND_LABELS } from "./config/settings";
 import { SettingsService } from "./config/settingsService";
 import { Engine, modelLabel } from "./engine/engine";
-import { OPENAI_API_KEY_SECRET, registerEngineCommands } from "./ui/engineCommands";
+import { ApiKeyStore } from "./ui/apiKeys";
+import { registerEngineCommands } from "./ui/engineCommands";
+import { createServerPermissions, registerTrustCommands } from "./ui/serverTrust";
 import { EngineStatusBar } from "./ui/engineStatusBar";
 import { registerDownloadCommands } from "./models/downloadCommands";
 import { HuggingFaceAccess } from "./models/huggingFaceAccess";
@@ -23,7 +25,7 @@ import { ModelsFolder } from "./models/modelsFolder";
 import { ModelsTreeProvider } from "./models/modelsTreeProvider";
 import { registerOllamaCommands } from "./models/ollamaCommands";
 
-/** What activate() returns: the parts integration tests (and other extensions) can look at. */
+/** What activate() returns in test mode only: the parts integration tests look at. Other extensions get nothing. */
 export interface HearthApi {
   readonly settings: SettingsService;
   readonly modelsFolder: ModelsFolder;
@@ -34,6 +36,8 @@ export interface HearthApi {
   readonly engine: Engine;
   readonly statusBar: EngineStatusBar;
   readonly completions: CompletionFeature;
+  /** Always ExtensionMode.Test: nothing is returned in any other mode (the integration suite checks it runs in this one). */
+  readonly extensionMode: vscode.ExtensionMode;
   /** How long activate() took (the integration suite records it). */
   readonly activationMs: number;
 }
@@ -41,20 +45,23 @@ export interface HearthApi {
 const LAST_CONVERSATION_KEY = "hearth.chat.lastConversation";
 let stopChat: (() => Promise<void>) | undefined;
 
-export function activate(context: vscode.ExtensionContext): HearthApi {
+export function activate(context: vscode.ExtensionContext): HearthApi | undefined {
   const activationStarted = performance.now();
   const log = vscode.window.createOutputChannel("Hearth", { log: true });
   const settings = new SettingsService(log);
   const modelsFolder = new ModelsFolder(settings, path.join(context.globalStorageUri.fsPath, "models"));
+  const apiKeys = new ApiKeyStore(context.secrets, (message) => log.info(message));
+  void apiKeys.migrate(settings.current.openai.baseUrl);
+  // After an answer, views that probed the server while the question was open look again.
+  const serverPermissions = createServerPermissions(context.workspaceState, () => modelsFolder.notifyChanged());
   const engine = new Engine({
     settings: () => settings.current,
     modelsDirectory: () => modelsFolder.directory,
     workerScript: vscode.Uri.joinPath(context.extensionUri, "dist", "llamaWorker.js").fsPath,
-    // Until keys are stored per origin (issue 9), the one key goes only to the configured server's origin.
-    apiKey: async (origin) => {
-      const configured = URL.canParse(settings.current.openai.baseUrl) ? new URL(settings.current.openai.baseUrl).origin : undefined;
-      return origin === configured ? (await context.secrets.get(OPENAI_API_KEY_SECRET)) || undefined : undefined;
-    },
+    // A key goes only to the origin it was stored for, wherever hearth.openai.baseUrl points now.
+    apiKey: (origin) => apiKeys.keyFor(origin),
+    // Servers a workspace's own settings chose, off this machine, need the user's yes first.
+    approveServer: (server) => serverPermissions.approve(server),
     ollamaHostFromEnvironment: process.env.OLLAMA_HOST,
     log: (level, message) => log[level](message),
     notify: (message) => void vscode.window.showInformationMessage(message),
@@ -117,7 +124,8 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     settings.onDidChange(describeModelsView),
     settings.onDidChange(() => engine.settingsChanged()),
     modelsFolder.onDidChange(() => engine.clearError()),
-    registerEngineCommands(engine, settings, context.secrets),
+    registerEngineCommands(engine, settings, apiKeys),
+    registerTrustCommands(apiKeys, serverPermissions, settings),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chatView),
     registerModelCommands(modelCommands),
     registerDownloadCommands(installModel, modelDownloads, huggingFace),
@@ -147,7 +155,9 @@ export function activate(context: vscode.ExtensionContext): HearthApi {
     ),
   );
   log.info(`Hearth ${(context.extension.packageJSON as { version: string }).version} activated (${vscode.env.remoteName ?? "local"} extension host).`);
-  return { settings, modelsFolder, modelsView, modelDownloads, chatView, conversations, engine, statusBar, completions, activationMs: performance.now() - activationStarted };
+  // The internals (the engine reaches API keys) are for Hearth's own integration tests, never for other extensions.
+  if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
+  return { settings, modelsFolder, modelsView, modelDownloads, chatView, conversations, engine, statusBar, completions, extensionMode: context.extensionMode, activationMs: performance.now() - activationStarted };
 }
 
 /** Stops an answer being written, so it is saved as stopped rather than left unfinished. */

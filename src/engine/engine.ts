@@ -3,6 +3,7 @@
 // layers, context, threads…) reloads the models that were loaded, so the change applies at once.
 import * as path from "node:path";
 import type { HearthSettings } from "../config/settings";
+import { withServerApproval, type ApproveServer, type ServerToApprove } from "./approvedBackend";
 import type { Backend, BackendState, Usage } from "./backend";
 import { Emitter, type Disposable } from "./event";
 import { LlamaCppBackend } from "./llamaCpp/llamaCppBackend";
@@ -24,6 +25,11 @@ export interface EngineOptions {
   readonly apiKey: (origin: string) => Promise<string | undefined>;
   /** OLLAMA_HOST, used when hearth.ollama.host is empty. */
   readonly ollamaHostFromEnvironment: string | undefined;
+  /**
+   * Asked before each request to an Ollama or OpenAI-compatible server (the answer is the
+   * caller's to remember); a refused server receives nothing. Absent: every server is allowed.
+   */
+  readonly approveServer?: ApproveServer;
   readonly log: (level: "info" | "warn" | "error", message: string) => void;
   /** Said once to the user, such as "no GPU: layers run on the CPU". */
   readonly notify: (message: string) => void;
@@ -174,14 +180,22 @@ export class Engine implements Disposable {
           },
         }));
       }
-      case "ollama":
-        return new OllamaBackend(() => ({
-          host: resolveOllamaHost(settings().ollama.host, this.options.ollamaHostFromEnvironment),
-          keepAlive: settings().ollama.keepAlive,
-        }));
+      case "ollama": {
+        const host = () => resolveOllamaHost(settings().ollama.host, this.options.ollamaHostFromEnvironment);
+        return this.approved(new OllamaBackend(() => ({ host: host(), keepAlive: settings().ollama.keepAlive })), "ollama", host);
+      }
       case "openai":
-        return new OpenAiBackend(() => ({ baseUrl: settings().openai.baseUrl, apiKey: this.options.apiKey }));
+        return this.approved(new OpenAiBackend(() => ({ baseUrl: settings().openai.baseUrl, apiKey: this.options.apiKey })), "openai", () => settings().openai.baseUrl);
     }
+  }
+
+  /** The server backend, asking approveServer before each request to the address `url()` names now. */
+  private approved<T extends Backend>(backend: T, kind: ServerToApprove["backend"], url: () => string): T {
+    const approve = this.options.approveServer;
+    if (!approve) return backend;
+    // An address that has no http(s) origin cannot be fetched: the backend's own error says so.
+    const origin = () => (URL.canParse(url()) ? new URL(url()).origin : "null");
+    return withServerApproval(backend, () => (origin() === "null" ? undefined : { backend: kind, address: origin() }), approve);
   }
 
   private disposeCurrent(): void {

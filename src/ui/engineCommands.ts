@@ -1,34 +1,15 @@
-// Commands about the engine: switch backend or model (the status bar's click), load the chat
-// model now, and keep an OpenAI-compatible server's API key in SecretStorage.
+// Commands about the engine: switch backend or model (the status bar's click, with the usual
+// servers as presets) and load the chat model now.
 import * as vscode from "vscode";
 import type { SettingsService } from "../config/settingsService";
-import { BACKEND_KINDS, BACKEND_LABELS } from "../config/settings";
-import { updateSetting } from "../config/settingWrites";
 import { showBackendError } from "../config/showSettingError";
 import type { Engine } from "../engine/engine";
+import type { ApiKeyStore } from "./apiKeys";
+import { switchBackendOrModel } from "./backendPicker";
 
-export const OPENAI_API_KEY_SECRET = "hearth.openai.apiKey";
-
-export function registerEngineCommands(engine: Engine, settings: SettingsService, secrets: vscode.SecretStorage): vscode.Disposable {
+export function registerEngineCommands(engine: Engine, settings: SettingsService, apiKeys: ApiKeyStore): vscode.Disposable {
   return vscode.Disposable.from(
-    vscode.commands.registerCommand("hearth.switchBackendOrModel", async (): Promise<unknown> => {
-      const current = settings.current.backend;
-      const choice = await vscode.window.showQuickPick(
-        [
-          { label: vscode.l10n.t("Select Model…"), description: settings.current.models.chat, action: "model" as const },
-          ...BACKEND_KINDS.filter((kind) => kind !== current).map((kind) => ({
-            label: vscode.l10n.t("Use {0}", BACKEND_LABELS[kind]),
-            action: kind,
-          })),
-          { label: vscode.l10n.t("Show Log"), action: "log" as const },
-        ],
-        { title: vscode.l10n.t("Hearth: {0}", BACKEND_LABELS[current]) },
-      );
-      if (!choice) return undefined;
-      if (choice.action === "model") return vscode.commands.executeCommand("hearth.selectModel");
-      if (choice.action === "log") return vscode.commands.executeCommand("hearth.showLog");
-      return updateSetting("backend", choice.action);
-    }),
+    vscode.commands.registerCommand("hearth.switchBackendOrModel", () => switchBackendOrModel(settings, apiKeys)),
     vscode.commands.registerCommand("hearth.loadModel", async () => {
       const model = settings.current.models.chat;
       try {
@@ -41,17 +22,5 @@ export function registerEngineCommands(engine: Engine, settings: SettingsService
         return undefined;
       }
     }),
-    vscode.commands.registerCommand("hearth.setOpenAiApiKey", async () => {
-      const key = await vscode.window.showInputBox({
-        title: vscode.l10n.t("API key for the OpenAI-compatible server"),
-        prompt: vscode.l10n.t("Kept in VS Code's secret storage and sent only to hearth.openai.baseUrl. Leave empty to remove it."),
-        password: true,
-        ignoreFocusOut: true,
-      });
-      if (key === undefined) return;
-      if (key) await secrets.store(OPENAI_API_KEY_SECRET, key);
-      else await secrets.delete(OPENAI_API_KEY_SECRET);
-    }),
   );
 }
-

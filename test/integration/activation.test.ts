@@ -12,6 +12,16 @@ describe("activation", () => {
     assert.deepEqual((extension.packageJSON as { activationEvents: string[] }).activationEvents, ["onStartupFinished"]);
   });
 
+  it("runs this suite in test mode, the only mode in which activate() hands out Hearth's internals", async () => {
+    const extension = vscode.extensions.getExtension<HearthApi | undefined>("hearth.hearth")!;
+    // In any other mode (an installed VSIX is Production) activate() returns undefined: other
+    // extensions must not reach the engine, and through it the API keys.
+    const api = await extension.activate();
+    assert.ok(api, "activate() returned the internals");
+    assert.equal(api.extensionMode, vscode.ExtensionMode.Test);
+    assert.equal(extension.exports, api);
+  });
+
   it("activates quickly, and registers every command it contributes", async () => {
     const extension = vscode.extensions.getExtension<HearthApi>("hearth.hearth")!;
     // Measured inside activate(): it may have run already, after startup.

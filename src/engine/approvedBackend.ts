@@ -1,0 +1,107 @@
+// A server backend (Ollama, OpenAI-compatible) that asks before it talks to its server: every
+// call that can send a request first awaits the approval hook, and a refused server receives
+// nothing. The VS Code layer decides (a workspace's own settings pointing off this machine need
+// the user's yes); the engine only enforces it.
+import type { Backend } from "./backend";
+import { BackendError } from "./backendError";
+
+export interface ServerToApprove {
+  readonly backend: "ollama" | "openai";
+  /** The server's origin (scheme, host and port), such as http://10.0.0.5:11434. */
+  readonly address: string;
+}
+
+export interface ServerVerdict {
+  readonly allowed: boolean;
+  /** When refused: the workspace settings that chose this server (the error names them). */
+  readonly settings?: readonly string[];
+}
+
+export type ApproveServer = (server: ServerToApprove) => Promise<ServerVerdict>;
+
+/**
+ * Members that never send a request (or, unload, only to models an approved request used).
+ * Everything else is gated, so a method added to a backend later is gated until listed here.
+ */
+const UNGATED = new Set<PropertyKey>(["kind", "state", "onDidChangeState", "onDidFinishRequest", "clearError", "dispose", "constructor"]);
+
+/** What a refused call returns instead of throwing, for methods whose contract is "never throws". */
+const QUIET_WHEN_REFUSED: ReadonlyMap<PropertyKey, unknown> = new Map<PropertyKey, unknown>([
+  ["contextWindow", undefined],
+  ["unload", undefined],
+]);
+
+/** The setting that holds each backend's address. */
+const ADDRESS_SETTING = { ollama: "hearth.ollama.host", openai: "hearth.openai.baseUrl" } as const;
+
+/**
+ * Wraps `backend` so every gated call awaits `approve(server())` first. A Proxy rather than a
+ * class: callers that test `instanceof OllamaBackend` (pull, delete, the Models view) keep
+ * working and are gated too. `server()` is read per call (the address setting may change);
+ * undefined (an address that does not parse) lets the backend report its own error, which
+ * sends nothing.
+ */
+export function withServerApproval<T extends Backend>(backend: T, server: () => ServerToApprove | undefined, approve: ApproveServer): T {
+  const gate = async (signal: AbortSignal | undefined): Promise<{ refused: BackendError } | undefined> => {
+    let target: ServerToApprove | undefined;
+    try {
+      target = server();
+    } catch {
+      return undefined;
+    }
+    if (!target) return undefined;
+    const verdict = await untilAborted(approve(target), signal, target.address);
+    if (verdict.allowed) return undefined;
+    const settings = verdict.settings?.length ? verdict.settings : ["hearth.backend", ADDRESS_SETTING[target.backend]];
+    return {
+      refused: new BackendError(
+        "unauthorized",
+        `Hearth sent nothing to ${target.address}: this workspace's settings (${settings.join(", ")}) point Hearth at that server, ` +
+          `which is not on this machine, and you did not allow it. To be asked again, run "Hearth: Reset Server Permissions for This Workspace"; ` +
+          `to stop using it, remove ${settings.join(" and ")} from the workspace's settings.`,
+        "",
+        settings[0],
+      ),
+    };
+  };
+
+  return new Proxy(backend, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      const method = value as (...args: unknown[]) => unknown;
+      if (UNGATED.has(property) || typeof property === "symbol") return method.bind(target);
+      return async (...args: unknown[]) => {
+        const gated = await gate(args.find((arg): arg is AbortSignal => arg instanceof AbortSignal));
+        if (gated) {
+          if (QUIET_WHEN_REFUSED.has(property)) return QUIET_WHEN_REFUSED.get(property);
+          throw gated.refused;
+        }
+        return method.apply(target, args);
+      };
+    },
+  });
+}
+
+/**
+ * The approval, or a rejection when the caller gives up first. A probe with a timeout that
+ * ends while the question is open says so, rather than "the server did not answer".
+ */
+function untilAborted(verdict: Promise<ServerVerdict>, signal: AbortSignal | undefined, address: string): Promise<ServerVerdict> {
+  if (!signal) return verdict;
+  if (signal.aborted) return Promise.reject(abortReason(signal, address));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal, address));
+    signal.addEventListener("abort", onAbort, { once: true });
+    void verdict.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** The signal's own reason (callers recognise their abort), except a timeout, which says why nothing was sent. */
+function abortReason(signal: AbortSignal, address: string): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === "TimeoutError") {
+    return new BackendError("unauthorized", `Hearth is waiting for your answer: may it send requests to ${address}? Nothing was sent yet.`);
+  }
+  return reason instanceof Error ? reason : new DOMException("The request was cancelled.", "AbortError");
+}
