@@ -55,11 +55,12 @@ describe("llama.cpp with many callers (worker process)", function () {
           previous.set(id, answer);
           return answer;
         };
-        for (let turn = 0; turn < 3; turn++) {
-          const [first, second] = [await ask(a, "a"), await ask(b, "b")];
-          if (turn === 0) continue;
-          assert.ok(reusedShare(first) >= 0.9, `conversation a, turn ${turn + 1}: ${first.usage.reusedPromptTokens}/${first.usage.promptTokens} from the cache`);
-          assert.ok(reusedShare(second) >= 0.9, `conversation b, turn ${turn + 1}: ${second.usage.reusedPromptTokens}/${second.usage.promptTokens} from the cache`);
+        // Not strictly alternating (a, b, a, a, b, b, a), so keeping the least recently used sequence would not pass by luck.
+        const turns = { a: 0, b: 0 };
+        for (const who of ["a", "b", "a", "a", "b", "b", "a"] as const) {
+          const answer = await ask(who === "a" ? a : b, who);
+          if (turns[who]++ === 0) continue;
+          assert.ok(reusedShare(answer) >= 0.9, `conversation ${who}, turn ${turns[who]}: ${answer.usage.reusedPromptTokens}/${answer.usage.promptTokens} from the cache`);
         }
       } finally {
         backend.dispose();
@@ -87,11 +88,41 @@ describe("llama.cpp with many callers (worker process)", function () {
   it("answers two chats at once on two sequences, and queues a third until one is free", async () => {
     const { backend, client } = makeBackend();
     try {
+      await backend.load(TINY);
+      const firstChunkAt: number[] = [];
+      const endedAt: number[] = [];
       const answers = await Promise.all(
-        ["The sidebar asks about foxes.", "An extension asks about trees.", "A third asks about rivers."].map((text) => backend.chat(TINY, [say(text)], { maxTokens: 6 })),
+        ["The sidebar asks about foxes.", "An extension asks about trees.", "A third asks about rivers."].map((text, index) =>
+          backend
+            .chat(TINY, [say(text)], { maxTokens: 48, onChunk: () => (firstChunkAt[index] ??= performance.now()) })
+            .then((answer) => ((endedAt[index] = performance.now()), answer)),
+        ),
       );
       for (const answer of answers) assert.ok(answer.usage.completionTokens >= 1, JSON.stringify(answer.usage));
+      assert.ok(firstChunkAt[1] < endedAt[0] && firstChunkAt[0] < endedAt[1], "the first two were written at the same time");
+      assert.ok(firstChunkAt[2] >= Math.min(endedAt[0], endedAt[1]), "the third waited for a free sequence");
       assert.ok(client.running);
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  it("loads a completion model once while keystrokes supersede each other's completions, and answers the last", async () => {
+    const { backend, client } = makeBackend({}, { completion: path.join(fixturesDirectory, FIM) });
+    const loadsStarted: string[] = [];
+    client.onLoading(({ modelPath, progress }) => progress === 0 && loadsStarted.push(path.basename(modelPath)));
+    try {
+      const completions: Array<Promise<Generation>> = [];
+      for (let key = 0; key < 12; key++) {
+        completions.push(backend.infill(FIM, { prefix: `const total${key} = `, suffix: ";\n" }, { maxTokens: 4 }));
+        await new Promise((resolve) => setTimeout(resolve, 60));
+      }
+      const results = await Promise.all(completions);
+      assert.notEqual(results.at(-1)?.stopReason, "cancelled", "the last keystroke's completion is answered");
+      for (const result of results.slice(0, -1)) assert.equal(result.stopReason, "cancelled", "the superseded ones end quietly as cancelled");
+      assert.deepEqual(loadsStarted, [FIM], "one load, joined by each new keystroke");
+      // A completion-only model has no chat sequences, and keeps that shape when the settings make it load again.
+      assert.deepEqual((await backend.load(FIM)).sequences, { chat: 0, infill: true });
     } finally {
       backend.dispose();
     }
@@ -122,13 +153,19 @@ describe("llama.cpp with many callers (worker process)", function () {
       const controller = new AbortController();
       const loadedNames: string[] = [];
       client.onLoaded((model) => loadedNames.push(path.basename(model.name)));
+      // Cancelled before the worker even began loading (node-llama-cpp is still being imported).
+      const early = new AbortController();
+      const earlyAnswer = backend.chat(TINY, [say("Hello")], { maxTokens: 4 }, early.signal);
+      setTimeout(() => early.abort(), 20);
+      assert.equal((await earlyAnswer).stopReason, "cancelled");
+      // Cancelled while it loads.
       const started = new Promise<void>((resolve) => client.onLoading(() => resolve()));
       const answer = backend.chat(TINY, [say("Hello")], { maxTokens: 4 }, controller.signal);
       await started;
       controller.abort();
       assert.equal((await answer).stopReason, "cancelled");
       await new Promise((resolve) => setTimeout(resolve, 500));
-      assert.deepEqual(loadedNames, [], "the cancelled load never put the model in memory");
+      assert.deepEqual(loadedNames, [], "the cancelled loads never put the model in memory");
       // A model chosen and then replaced while loading: the first is not left in memory.
       const first = backend.chat(FIM, [say("Hello")], { maxTokens: 4 }).catch((error: Error) => error);
       await new Promise<void>((resolve) => client.onLoading(({ modelPath }) => modelPath.endsWith(FIM) && resolve()));

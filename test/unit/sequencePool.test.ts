@@ -112,6 +112,27 @@ describe("llama.cpp sequence pool", () => {
       assert.notEqual(b2?.sequence, b.sequence, "b lost its sequence to d: it gets another one");
     });
 
+    it("keeps two API conversations that share a long system prompt (no conversation ids) each on its own sequence", async () => {
+      // VS Code's agent mode: 800 tokens of tools and instructions in common, then each conversation's own turns.
+      const { pool } = makePool(2);
+      const system = range(0, 800);
+      const x = [...system, ...range(1000, 1150)];
+      const y = [...system, ...range(2000, 2150)];
+      const firstX = await runTurn(pool, { priority: "chat", prompt: x });
+      const firstY = await runTurn(pool, { priority: "chat", prompt: y });
+      assert.notEqual(firstX.sequence, firstY.sequence, "the second conversation took the empty sequence");
+      for (let turn = 0; turn < 3; turn++) {
+        x.push(...range(3000 + turn * 10, 3010 + turn * 10));
+        y.push(...range(4000 + turn * 10, 4010 + turn * 10));
+        const nextX = await runTurn(pool, { priority: "chat", prompt: x });
+        const nextY = await runTurn(pool, { priority: "chat", prompt: y });
+        assert.equal(nextX.sequence, firstX.sequence);
+        assert.equal(nextY.sequence, firstY.sequence);
+        assert.equal(nextX.cachedPrefix, x.length - 10, "all it held before");
+        assert.equal(nextY.cachedPrefix, y.length - 10);
+      }
+    });
+
     it("reports how many of the prompt's first tokens the sequence already held, and 0 without a prompt", async () => {
       const { pool, sequences } = makePool(1);
       sequences[0].tokens = [1, 2, 3, 4, 9];

@@ -116,7 +116,7 @@ export class LlamaCppBackend implements Backend {
   async load(model: string, signal?: AbortSignal): Promise<LoadedModel> {
     const { modelPath, run } = this.resolve(model, CHAT_SETTING);
     return await this.activity.track(modelPath, () => this.idle(), () =>
-      this.worker.request({ type: "load", modelPath, settings: run, setting: CHAT_SETTING, sequences: this.sequences(modelPath, run, "chat") }, { signal }),
+      this.worker.request({ type: "load", modelPath, settings: run, setting: CHAT_SETTING, sequences: this.sequences(modelPath, run, "load") }, { signal }),
     );
   }
 
@@ -207,13 +207,22 @@ export class LlamaCppBackend implements Backend {
 
   /**
    * The sequences a model's context needs: a pool of chat sequences when it is used for chat
-   * (by the settings or by this request), an infill sequence when it completes code.
+   * (by the settings or by this request), an infill sequence when it completes code. A load
+   * (the settings changed, or a chat is about to start) keeps the shape a loaded model has; a
+   * model not loaded gets its roles' shape, chat when it has none (a model loaded to chat with).
    */
-  private sequences(modelPath: string, run: LlamaRunSettings, use: "chat" | "infill"): SequenceNeeds {
+  private sequences(modelPath: string, run: LlamaRunSettings, use: "chat" | "infill" | "load"): SequenceNeeds {
     const roles = this.configuration().roles;
+    const chatRole = roles?.chat === modelPath;
+    const completionRole = roles?.completion === modelPath;
+    if (use === "load") {
+      const had = this.loaded.get(modelPath)?.sequences;
+      if (had) return { chat: had.chat > 0 ? run.parallelConversations : 0, infill: had.infill };
+      return { chat: chatRole || !completionRole ? run.parallelConversations : 0, infill: completionRole };
+    }
     return {
-      chat: use === "chat" || roles?.chat === modelPath ? run.parallelConversations : 0,
-      infill: use === "infill" || roles?.completion === modelPath,
+      chat: use === "chat" || chatRole ? run.parallelConversations : 0,
+      infill: use === "infill" || completionRole,
     };
   }
 

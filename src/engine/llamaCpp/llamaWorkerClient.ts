@@ -169,7 +169,9 @@ export class LlamaWorkerClient {
       if (this.worker !== worker) return;
       this.worker = undefined;
       this.options.log("error", `The llama.cpp worker stopped unexpectedly (${how}).`);
-      for (const pending of this.pending.values()) if (pending.load) this.crashes.crashedWhileLoading(pending.load);
+      // Only a crash with one load under way says which load caused it.
+      const loads = new Set([...this.pending.values()].flatMap((pending) => (pending.load ? [pending.load] : [])));
+      if (loads.size === 1) this.crashes.crashedWhileLoading([...loads][0]);
       this.failPending(
         new BackendError(
           "workerCrashed",
@@ -203,9 +205,12 @@ export class LlamaWorkerClient {
         this.loadingEmitter.fire({ modelPath: message.modelPath, progress: message.progress });
         return;
       }
-      case "result":
-        this.pending.get(message.id)?.resolve(message.result);
+      case "result": {
+        const pending = this.pending.get(message.id);
+        if (pending?.load) this.crashes.loaded(pending.load);
+        pending?.resolve(message.result);
         return;
+      }
       case "error":
         this.pending.get(message.id)?.reject(new BackendError(message.code, message.message, message.partialText, message.setting));
         return;
@@ -215,8 +220,9 @@ export class LlamaWorkerClient {
         this.noticeEmitter.fire(message.message);
         return;
       case "loaded":
+        // Loaded means with its context too: making the context (KV memory) is where memory runs out.
         for (const pending of this.pending.values()) {
-          if (pending.body.modelPath !== message.model.name || !pending.load) continue;
+          if (pending.body.modelPath !== message.model.name || !pending.load || message.model.contextSize === undefined) continue;
           this.crashes.loaded(pending.load);
           pending.load = undefined;
         }

@@ -73,20 +73,24 @@ export class LoadedModels {
   }
 
   /**
-   * The model's context with at least the sequences `needs` asks for. A context that lacks some is
-   * replaced by one with both shapes' sequences, once the requests using the old one finish.
+   * Runs `work` on the model's context with at least the sequences `needs` asks for; the context is
+   * held from the moment it is chosen, so no other request can free it first. A context that lacks
+   * some sequences is replaced by one with both shapes', once the requests using the old one finish.
    */
-  async contextFor(entry: LoadedEntry, needs: SequenceNeeds, settings: LlamaRunSettings): Promise<ModelContext> {
+  async withContext<T>(entry: LoadedEntry, needs: SequenceNeeds, settings: LlamaRunSettings, signal: AbortSignal | undefined, work: (context: ModelContext) => Promise<T>): Promise<T> {
     for (;;) {
+      if (signal?.aborted) throw requestCancelled(entry.modelPath);
       const pending = entry.context;
-      const current = await pending?.catch(() => undefined);
-      if (current && !current.retired && current.covers(needs)) return current;
+      const current = pending && (await untilAborted(pending.catch(() => undefined), signal, entry.modelPath));
+      if (current && !current.retired && current.covers(needs)) return current.use(work);
       if (entry.context !== pending) continue; // another request is replacing it: wait for that one
       const shape = unionShape(current?.shape, needs);
       const replacing = (async () => {
         await current?.retire();
         try {
-          return await ModelContext.create(entry.model, shape, settings);
+          const context = await ModelContext.create(entry.model, shape, settings);
+          this.send({ type: "loaded", model: describeLoaded(entry, context) });
+          return context;
         } catch (error) {
           throw await describeLoadFailure(entry.modelPath, error);
         }
@@ -94,19 +98,20 @@ export class LoadedModels {
       entry.context = replacing;
       // A context that could not be made is tried again by the next request, not remembered.
       replacing.catch(() => entry.context === replacing && (entry.context = undefined));
-      const context = await replacing;
-      this.send({ type: "loaded", model: describeLoaded(entry, context) });
-      return context;
+      await untilAborted(replacing, signal, entry.modelPath); // then take it as any request would
     }
   }
 
-  /** Frees every model not named in `keep` (once its requests finish); a load under way is stopped. */
+  /**
+   * Frees every model not named in `keep` (once its requests finish). A load nobody waits for is
+   * stopped; one that requests still wait for finishes, answers them, and is freed after.
+   */
   async evict(keep: readonly string[] = []): Promise<void> {
     const retiring: Array<Promise<void>> = [];
     for (const [modelPath, entry] of this.entries) {
       if (keep.includes(modelPath)) continue;
       this.entries.delete(modelPath);
-      if (!entry.settled) entry.controller.abort();
+      if (!entry.settled && entry.waiting === 0) entry.controller.abort();
       retiring.push(this.retire(modelPath, entry.loading));
     }
     await Promise.all(retiring);
@@ -116,7 +121,8 @@ export class LoadedModels {
     const { modelPath, settings } = request;
     const settingsKey = JSON.stringify([settings.gpuLayers, settings.contextSize, settings.parallelConversations, settings.threads, settings.batchSize, settings.flashAttention]);
     let entry = this.entries.get(modelPath);
-    if (entry?.settingsKey !== settingsKey) {
+    // A load that was stopped is not joined: a new one starts once it has let go.
+    if (entry?.settingsKey !== settingsKey || entry.controller.signal.aborted) {
       // Registered before anything is awaited, so concurrent requests share this one load.
       const controller = new AbortController();
       const created: Entry = { settingsKey, controller, waiting: 0, settled: false, loading: this.load(request, entry, controller.signal) };
@@ -130,26 +136,30 @@ export class LoadedModels {
       );
       entry = created;
     }
-    return await this.waitFor(entry, request.signal);
+    return await this.waitFor(entry, request.signal, modelPath);
   }
 
-  /** Waits for the load; when every request waiting for it is cancelled, the load is stopped. */
-  private async waitFor(entry: Entry, signal: AbortSignal | undefined): Promise<LoadedEntry> {
-    if (entry.settled || !signal) return await entry.loading;
+  /**
+   * Waits for the load, or until this request is cancelled. When no request waits any more, the
+   * load is stopped — one turn later, so the request sent right after a cancel (the next keystroke)
+   * joins it instead of starting over.
+   */
+  private async waitFor(entry: Entry, signal: AbortSignal | undefined, modelPath: string): Promise<LoadedEntry> {
+    if (entry.settled) return await entry.loading;
+    if (signal?.aborted) throw requestCancelled(modelPath);
     entry.waiting++;
     let left = false;
     const leave = () => {
       if (left) return;
       left = true;
       entry.waiting--;
-      if (entry.waiting === 0 && !entry.settled) entry.controller.abort();
+      if (entry.waiting > 0 || entry.settled) return;
+      setImmediate(() => entry.waiting === 0 && !entry.settled && entry.controller.abort());
     };
-    signal.addEventListener("abort", leave, { once: true });
     try {
-      return await entry.loading;
+      return await untilAborted(entry.loading, signal, modelPath);
     } finally {
-      signal.removeEventListener("abort", leave);
-      if (!signal.aborted) leave();
+      leave();
     }
   }
 
@@ -191,6 +201,8 @@ export class LoadedModels {
     const retiring = (async () => {
       await this.retiring.get(modelPath); // an older copy of the same file goes first
       const entry = await loading.catch(() => undefined);
+      // Requests that waited for this load take it up in the same turn: they are answered first.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (!entry || entry.retired) return;
       entry.retired = true;
       if (entry.users > 0) await new Promise<void>((resolve) => (entry.drained = resolve));
@@ -230,4 +242,24 @@ export function describeLoaded(entry: LoadedEntry, context?: ModelContext): Load
 
 function loadCancelled(modelPath: string): BackendError {
   return new BackendError("cancelled", `Loading ${modelPath} was stopped: nothing needs it any more.`);
+}
+
+function requestCancelled(modelPath: string): BackendError {
+  return new BackendError("cancelled", `The request for ${modelPath} was cancelled while the model was being made ready.`);
+}
+
+/** `promise`, or a "cancelled" error as soon as `signal` aborts (the work itself goes on for others). */
+async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, modelPath: string): Promise<T> {
+  if (!signal) return await promise;
+  if (signal.aborted) throw requestCancelled(modelPath);
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(requestCancelled(modelPath));
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
 }

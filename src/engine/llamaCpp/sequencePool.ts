@@ -1,8 +1,9 @@
 // The chat sequences of one loaded model, shared by every caller (the sidebar's conversations,
 // other extensions through VS Code's language-model API). Each sequence keeps its KV cache
 // between requests, so a request goes to the sequence that already holds the most of its prompt:
-// the one its conversation used last, else the one whose cached tokens share the longest
-// beginning with the prompt, else an empty one, else the one used longest ago. When all are busy,
+// the one its conversation used last, else one whose whole cache begins the prompt (the same
+// conversation, sent again with a new turn), else an empty one, else the one sharing at least
+// half the prompt, else the one used longest ago. When all are busy,
 // requests wait in order of priority, then arrival; a cancelled one stops waiting at once.
 // Plain logic over any sequence type: unit-tested without llama.cpp.
 
@@ -126,19 +127,22 @@ export class SequencePool<S> {
       const own = idle.find((lane) => lane.conversation === request.conversation);
       if (own) return own;
     }
-    if (request.prompt && request.prompt.length > 0) {
-      // Another conversation's sequence is taken over only for a real share of the prompt, not a common system prompt.
-      const owned = (lane: Lane<S>) => lane.conversation !== undefined && lane.conversation !== request.conversation;
-      let best: { lane: Lane<S>; shared: number } | undefined;
-      for (const lane of idle) {
-        const shared = commonPrefix(this.cachedTokens(lane.sequence), request.prompt);
-        if (owned(lane) && request.conversation !== undefined) continue;
-        if (shared > (best?.shared ?? 0)) best = { lane, shared };
-      }
-      if (best && best.shared >= request.prompt.length / 2) return best.lane;
-    }
+    // A request with a conversation of its own never takes another conversation's sequence by its prompt.
+    const takable = idle.filter((lane) => request.conversation === undefined || lane.conversation === undefined || lane.conversation === request.conversation);
+    const prompt = request.prompt ?? [];
+    const shared = (lane: Lane<S>) => commonPrefix(this.cachedTokens(lane.sequence), prompt);
+    // 1. A sequence whose whole cache begins this prompt: the prompt continues that conversation.
+    const continued = takable
+      .filter((lane) => this.cachedTokens(lane.sequence).length > 0 && shared(lane) === this.cachedTokens(lane.sequence).length)
+      .sort((a, b) => shared(b) - shared(a))[0];
+    if (continued) return continued;
+    // 2. An empty sequence: better than pushing out another conversation that only shares a system prompt.
     const empty = idle.find((lane) => this.cachedTokens(lane.sequence).length === 0);
     if (empty) return empty;
+    // 3. The one sharing the most, when that is a real share of the prompt (an answer regenerated, an edited message).
+    const most = takable.map((lane) => ({ lane, tokens: shared(lane) })).sort((a, b) => b.tokens - a.tokens)[0];
+    if (most && prompt.length > 0 && most.tokens >= prompt.length / 2) return most.lane;
+    // 4. The one used longest ago.
     return idle.reduce((oldest, lane) => (lane.lastUsed < oldest.lastUsed ? lane : oldest));
   }
 }

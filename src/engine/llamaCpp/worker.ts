@@ -41,7 +41,8 @@ function queuedUnlessCancelled<T>(context: ModelContext, signal: AbortSignal, wo
     signal.removeEventListener("abort", stopWaiting);
     return signal.aborted ? cancelled() : work();
   });
-  context.infillQueue = Promise.allSettled([previous, run]);
+  // Only the order is kept, not the answers (a queue of settled generations would grow with every keystroke).
+  context.infillQueue = Promise.allSettled([previous, run]).then(() => undefined);
   return run;
 }
 
@@ -60,10 +61,7 @@ async function chat(request: GenerationRequest & ChatExtras & { sequences?: Sequ
   return cancellable(request, async () => {
     const lib = await nodeLlamaCpp();
     const needs = { chat: Math.max(1, request.sequences?.chat ?? request.settings.parallelConversations), infill: request.sequences?.infill ?? false };
-    return models.use(request, async (entry) => {
-      const context = await models.contextFor(entry, needs, request.settings);
-      return context.use(() => generateChat(lib, entry, context, request, messages, send));
-    });
+    return models.use(request, (entry) => models.withContext(entry, needs, request.settings, request.signal, (context) => generateChat(lib, entry, context, request, messages, send)));
   });
 }
 
@@ -71,12 +69,11 @@ async function infill(request: GenerationRequest & { sequences?: SequenceNeeds }
   return cancellable(request, async () => {
     const lib = await nodeLlamaCpp();
     const needs = { chat: request.sequences?.chat ?? 0, infill: true };
-    return models.use(request, async (entry) => {
-      const context = await models.contextFor(entry, needs, request.settings);
-      return context.use((held) =>
-        queuedUnlessCancelled(held, request.signal, () => generateInfill(lib, entry, held, request, fim, send), () => cancelledBeforeStart(request)),
-      );
-    });
+    return models.use(request, (entry) =>
+      models.withContext(entry, needs, request.settings, request.signal, (context) =>
+        queuedUnlessCancelled(context, request.signal, () => generateInfill(lib, entry, context, request, fim, send), () => cancelledBeforeStart(request)),
+      ),
+    );
   });
 }
 
@@ -142,7 +139,7 @@ async function handle(request: WorkerRequest, signal: AbortSignal, clock: Genera
   switch (request.type) {
     case "load":
       return models.use({ ...request, signal }, async (entry) =>
-        describeLoaded(entry, request.sequences ? await models.contextFor(entry, request.sequences, request.settings) : undefined),
+        request.sequences ? models.withContext(entry, request.sequences, request.settings, signal, (context) => Promise.resolve(describeLoaded(entry, context))) : describeLoaded(entry),
       );
     case "chat":
       return chat({ ...request, signal, clock }, request.messages);

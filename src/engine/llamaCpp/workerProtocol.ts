@@ -100,7 +100,7 @@ export type WorkerRequest =
 
 /**
  * Cancels request `id`: a generation ends with stopReason "cancelled" and the text so far;
- * embed and tokenize fail with code "cancelled". A load under way is not stopped (others may share it).
+ * embed and tokenize fail with code "cancelled". A load under way is stopped when no other request waits for it.
  */
 export interface CancelMessage {
   readonly type: "cancel";
