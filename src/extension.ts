@@ -24,6 +24,7 @@ import { ModelDownloads } from "./models/modelDownloads";
 import { ModelsFolder } from "./models/modelsFolder";
 import { ModelsTreeProvider } from "./models/modelsTreeProvider";
 import { registerOllamaCommands } from "./models/ollamaCommands";
+import { registerLanguageModels } from "./languageModels/registerLanguageModels";
 
 /** What activate() returns in test mode only: the parts integration tests look at. Other extensions get nothing. */
 export interface HearthApi {
@@ -130,6 +131,7 @@ export function activate(context: vscode.ExtensionContext): HearthApi | undefine
     registerModelCommands(modelCommands),
     registerDownloadCommands(installModel, modelDownloads, huggingFace),
     registerOllamaCommands(engine, settings, () => modelsView.refresh(), log),
+    registerLanguageModels({ engine, settings, modelsChanged: [modelsView.onDidChangeTreeData], watchModelsFolder: () => modelsFolder.ensureWatching(), log }),
     registerChatCommands(chatView, settings, log),
     vscode.commands.registerCommand("hearth.newConversation", async () => {
       await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);

@@ -1,0 +1,316 @@
+// Hearth's models as VS Code's language-model API gives them to any extension (and to VS Code's
+// own chat): listed under the vendor "hearth" with their context size, answering through the
+// real llama.cpp worker, counting with the model's tokenizer, cancelled on request, calling tools
+// through Ollama (a loopback server), and holding up under many callers at once.
+import * as assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { startFakeOllama, type FakeOllama } from "../support/fakeOllama";
+import { repositoryRoot, tinyFimModel, tinyModel } from "../support/fixtures";
+import { eventually, hearth, setSettings } from "./helpers";
+
+const MODEL = "tiny-fim.gguf";
+const CONTEXT_SIZE = 2048;
+const MAX_ANSWER_TOKENS = 256;
+
+/** The model VS Code offers under Hearth's vendor with this id, once it does. */
+async function hearthModel(id: string, timeoutMs = 10_000): Promise<vscode.LanguageModelChat> {
+  return eventually(async () => (await vscode.lm.selectChatModels({ vendor: "hearth", id }))[0], `VS Code offering ${id}`, timeoutMs);
+}
+
+async function offeredIds(): Promise<string[]> {
+  return (await vscode.lm.selectChatModels({ vendor: "hearth" })).map((model) => model.id).sort();
+}
+
+/** Reads a response to its end: the text pieces in order and the parts of each kind. */
+async function readAll(response: vscode.LanguageModelChatResponse) {
+  const texts: string[] = [];
+  const toolCalls: vscode.LanguageModelToolCallPart[] = [];
+  for await (const part of response.stream) {
+    if (part instanceof vscode.LanguageModelTextPart) texts.push(part.value);
+    else if (part instanceof vscode.LanguageModelToolCallPart) toolCalls.push(part);
+  }
+  return { texts, text: texts.join(""), toolCalls };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+describe("language models (vscode.lm)", function () {
+  this.timeout(120_000);
+  let scratch: string;
+  let restore: () => Promise<void>;
+
+  before(async () => {
+    const api = await hearth();
+    scratch = await fs.mkdtemp(path.join(os.tmpdir(), "hearth-lm-"));
+    await fs.copyFile(tinyFimModel, path.join(scratch, MODEL));
+    restore = await setSettings({
+      backend: "llamaCpp",
+      modelsDirectory: scratch,
+      "models.chat": MODEL,
+      "llamaCpp.threads": 1,
+      "llamaCpp.contextSize": CONTEXT_SIZE,
+      "chat.maxAnswerTokens": MAX_ANSWER_TOKENS,
+    });
+    await eventually(() => api.modelsFolder.directory === scratch && api.settings.current.chat.maxAnswerTokens === MAX_ANSWER_TOKENS, "settings");
+  });
+
+  after(async () => {
+    const api = await hearth();
+    await api.engine.backend.unload();
+    await restore();
+    await fs.rm(scratch, { recursive: true, force: true });
+  });
+
+  it("offers the fixture model under the vendor hearth, with the context size the worker gives it", async () => {
+    const api = await hearth();
+    const model = await hearthModel(MODEL);
+    assert.equal(model.vendor, "hearth");
+    assert.equal(model.name, "tiny-fim");
+    const window = await api.engine.backend.contextWindow!(MODEL);
+    assert.equal(window, CONTEXT_SIZE - 1);
+    // What is left of the context once an answer's room (a quarter, at most hearth.chat.maxAnswerTokens) is kept free.
+    assert.equal(model.maxInputTokens, CONTEXT_SIZE - 1 - MAX_ANSWER_TOKENS);
+  });
+
+  it("streams an answer from the real llama.cpp worker", async () => {
+    const api = await hearth();
+    const model = await hearthModel(MODEL);
+    const finished: number[] = [];
+    const listening = api.engine.onDidFinishRequest((usage) => finished.push(usage.completionTokens));
+    try {
+      const response = await model.sendRequest([vscode.LanguageModelChatMessage.User("Write a haiku about the sea.")], { modelOptions: { maxTokens: 32 } });
+      const { texts, text } = await readAll(response);
+      assert.ok(text.length > 0, "an answer");
+      assert.ok(texts.length > 1, `the answer came in pieces (${texts.length})`);
+      await eventually(() => finished.length > 0, "the engine's usage for the request");
+      assert.ok(finished[0] > 0 && finished[0] <= 32, `tokens generated within maxTokens (${finished[0]})`);
+    } finally {
+      listening.dispose();
+    }
+  });
+
+  it("counts tokens with the model's own tokenizer", async () => {
+    const api = await hearth();
+    const model = await hearthModel(MODEL);
+    const text = "function add(a: number, b: number): number { return a + b; } // 🙂";
+    const [expected] = await api.engine.backend.countTokens!(MODEL, [text]);
+    assert.equal(await model.countTokens(text), expected);
+    assert.equal(await model.countTokens(vscode.LanguageModelChatMessage.User(text)), expected);
+  });
+
+  it("a request cancelled before the model has loaded ends at once, and the next one is answered", async () => {
+    const api = await hearth();
+    const model = await hearthModel(MODEL);
+    await api.engine.backend.unload();
+    const cancel = new vscode.CancellationTokenSource();
+    try {
+      const response = await model.sendRequest([vscode.LanguageModelChatMessage.User("Tell a story.")], { modelOptions: { maxTokens: 64 } }, cancel.token);
+      cancel.cancel();
+      const started = performance.now();
+      await readAll(response).catch((error: Error) => assert.ok(error instanceof vscode.CancellationError || /cancel/i.test(error.message), `ended as cancelled, not ${error.message}`));
+      assert.ok(performance.now() - started < 5_000, "the stream ended soon after the cancel");
+    } finally {
+      cancel.dispose();
+    }
+    const next = await readAll(await model.sendRequest([vscode.LanguageModelChatMessage.User("Hello")], { modelOptions: { maxTokens: 8 } }));
+    assert.ok(next.text.length > 0, "the next request is answered");
+  });
+
+  it("answers a sidebar chat question and an API request at the same time", async () => {
+    const api = await hearth();
+    const model = await hearthModel(MODEL);
+    const session = api.chatView.session;
+    await session.newConversation();
+    session.send("What does add() do?", []);
+    const viaApi = model.sendRequest([vscode.LanguageModelChatMessage.User("Explain recursion.")], { modelOptions: { maxTokens: 24 } }).then(readAll);
+    const [{ text }] = await Promise.all([viaApi, session.whenIdle()]);
+    assert.ok(text.length > 0, "the API request was answered");
+    const answer = session.current.messages.at(-1)!;
+    assert.equal(answer.status, "complete", answer.error);
+    assert.ok(answer.text.length > 0, "the sidebar question was answered");
+    await session.newConversation();
+  });
+
+  it("answers a hundred requests sent at once (or refuses some clearly), and the worker stays up", async () => {
+    const model = await hearthModel(MODEL);
+    const outcomes = await Promise.all(
+      Array.from({ length: 100 }, (_, index) =>
+        model.sendRequest([vscode.LanguageModelChatMessage.User(`Say ${index}.`)], { modelOptions: { maxTokens: 4 } }).then(
+          async (response) => ({ ok: true as const, text: (await readAll(response)).text }),
+          (error: Error) => ({ ok: false as const, text: error.message }),
+        ),
+      ),
+    );
+    const refused = outcomes.filter((outcome) => !outcome.ok);
+    for (const refusal of refused) assert.match(refusal.text, /Hearth is busy/);
+    assert.ok(outcomes.filter((outcome) => outcome.ok).length >= 50, `most were answered (${refused.length} refused)`);
+    const after = await readAll(await model.sendRequest([vscode.LanguageModelChatMessage.User("Still there?")], { modelOptions: { maxTokens: 4 } }));
+    assert.ok(after.text.length > 0, "the worker still answers");
+  });
+
+  it("lists a model file dropped into the folder, and drops it when it goes; a request for it meanwhile fails clearly", async () => {
+    await hearthModel(MODEL);
+    const extra = path.join(scratch, "tiny-extra.gguf");
+    await fs.copyFile(tinyModel, extra);
+    const added = await hearthModel("tiny-extra.gguf");
+    await fs.rm(extra);
+    // Sent before VS Code has heard the model is gone: the engine's answer reaches the caller.
+    await assert.rejects(
+      async () => readAll(await added.sendRequest([vscode.LanguageModelChatMessage.User("Hello")], { modelOptions: { maxTokens: 4 } })),
+      (error: Error) => /tiny-extra\.gguf does not exist/.test(error.message) || assert.fail(`unclear error: ${error.message}`),
+    );
+    await eventually(async () => !(await offeredIds()).includes("tiny-extra.gguf"), "the removed model gone from the list");
+    assert.deepEqual(await offeredIds(), [MODEL]);
+  });
+
+  it("measures the time to first token through vscode.lm against the engine's own", async () => {
+    const api = await hearth();
+    const model = await hearthModel(MODEL);
+    const question = "Name a prime number.";
+    const viaApi: number[] = [];
+    const viaEngine: number[] = [];
+    // Interleaved, after a warm-up of each, so the model is loaded and the KV cache treats both alike.
+    for (let run = -1; run < 9; run++) {
+      let started = performance.now();
+      let first: number | undefined;
+      await api.engine.backend.chat(MODEL, [{ role: "user", content: question }], { maxTokens: 8, onChunk: () => (first ??= performance.now()) });
+      if (run >= 0 && first !== undefined) viaEngine.push(first - started);
+      started = performance.now();
+      first = undefined;
+      const response = await model.sendRequest([vscode.LanguageModelChatMessage.User(question)], { modelOptions: { maxTokens: 8 } });
+      for await (const chunk of response.text) if (chunk) first ??= performance.now();
+      if (run >= 0 && first !== undefined) viaApi.push(first - started);
+    }
+    assert.ok(viaApi.length >= 5 && viaEngine.length >= 5, "enough runs produced a token");
+    const overhead = median(viaApi) - median(viaEngine);
+    // The round trip alone (no streaming): a token count through vscode.lm against the engine's.
+    const countViaApi: number[] = [];
+    const countViaEngine: number[] = [];
+    for (let run = 0; run < 9; run++) {
+      let started = performance.now();
+      await api.engine.backend.countTokens!(MODEL, [question]);
+      countViaEngine.push(performance.now() - started);
+      started = performance.now();
+      await model.countTokens(question);
+      countViaApi.push(performance.now() - started);
+    }
+    const results = process.env.HEARTH_METRICS_FILE ? path.dirname(process.env.HEARTH_METRICS_FILE) : path.join(repositoryRoot, "test-results");
+    await fs.mkdir(results, { recursive: true });
+    const figures = {
+      lm_api_ttft_overhead_ms: Number(overhead.toFixed(2)),
+      lm_api_ttft_median_ms: Number(median(viaApi).toFixed(2)),
+      engine_ttft_median_ms: Number(median(viaEngine).toFixed(2)),
+      lm_api_round_trip_overhead_ms: Number((median(countViaApi) - median(countViaEngine)).toFixed(2)),
+      runs: viaApi.length,
+    };
+    await fs.writeFile(path.join(results, "lm-api.json"), JSON.stringify(figures, null, 2));
+    console.log(
+      `      lm_api_ttft_overhead_ms ${figures.lm_api_ttft_overhead_ms} (vscode.lm ${figures.lm_api_ttft_median_ms} ms, engine ${figures.engine_ttft_median_ms} ms, median of ${figures.runs}); ` +
+        `a countTokens round trip adds ${figures.lm_api_round_trip_overhead_ms} ms`,
+    );
+  });
+});
+
+describe("language models: tool calls through Ollama", function () {
+  this.timeout(60_000);
+  let ollama: FakeOllama;
+  let restore: () => Promise<void>;
+  const weather: vscode.LanguageModelChatTool = {
+    name: "get_weather",
+    description: "The weather in a city now",
+    inputSchema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  };
+
+  before(async () => {
+    const api = await hearth();
+    ollama = await startFakeOllama({
+      models: ["qwen2.5-coder:1.5b"],
+      toolAnswer: (body) => {
+        const messages = body.messages as Array<{ role: string; content: string }>;
+        if (messages.at(-1)?.role === "tool") return undefined; // the result is in: answer in words
+        if (/rogue/.test(messages.at(-1)?.content ?? "")) return { calls: [{ name: "rm_rf", arguments: { path: "/" } }] };
+        return { text: ["Let", " me", " check."], calls: [{ name: "get_weather", arguments: { city: "Oslo" } }] };
+      },
+    });
+    restore = await setSettings({ backend: "ollama", "ollama.host": ollama.url, "models.chat": "qwen2.5-coder:1.5b" });
+    await eventually(() => api.settings.current.backend === "ollama", "backend ollama");
+  });
+
+  after(async () => {
+    await restore();
+    await ollama.close();
+  });
+
+  it("lists Ollama's models, hands a tool call to the caller, and sends the result back to Ollama", async () => {
+    const model = await hearthModel("qwen2.5-coder:1.5b");
+    assert.equal(model.family, "qwen2");
+    const question = vscode.LanguageModelChatMessage.User("What is the weather in Oslo?");
+    const first = await readAll(await model.sendRequest([question], { tools: [weather] }));
+    assert.equal(first.text, "Let me check.");
+    assert.equal(first.toolCalls.length, 1);
+    const [call] = first.toolCalls;
+    assert.equal(call.name, "get_weather");
+    assert.deepEqual(call.input, { city: "Oslo" });
+    const offered = ollama.bodies.filter((request) => request.path === "/api/chat").at(-1)?.body.tools as Array<{ function: { name: string } }>;
+    assert.deepEqual(offered.map((tool) => tool.function.name), ["get_weather"]);
+
+    const result = new vscode.LanguageModelToolResultPart(call.callId, [new vscode.LanguageModelTextPart("-3 °C and snowing")]);
+    const second = await readAll(
+      await model.sendRequest([question, vscode.LanguageModelChatMessage.Assistant([call]), vscode.LanguageModelChatMessage.User([result])], { tools: [weather] }),
+    );
+    assert.equal(second.text, "Hello from Ollama.");
+    const sent = ollama.bodies.filter((request) => request.path === "/api/chat").at(-1)?.body.messages as Array<Record<string, unknown>>;
+    assert.deepEqual(sent.at(-1), { role: "tool", content: "-3 °C and snowing", tool_name: "get_weather" });
+    assert.deepEqual((sent.at(-2)?.tool_calls as unknown[])?.length, 1);
+  });
+
+  it("lists a model pulled into Ollama once the Models view refreshes, and drops a deleted one", async () => {
+    await hearthModel("qwen2.5-coder:1.5b");
+    ollama.options.models.push("llama3.2:1b");
+    await vscode.commands.executeCommand("hearth.refreshModels");
+    await eventually(async () => (await offeredIds()).includes("llama3.2:1b"), "the pulled model offered");
+    ollama.options.models = ollama.options.models.filter((name) => name !== "llama3.2:1b");
+    await vscode.commands.executeCommand("hearth.refreshModels");
+    await eventually(async () => !(await offeredIds()).includes("llama3.2:1b"), "the deleted model gone");
+  });
+
+  it("stops a streaming answer when the caller cancels", async () => {
+    const model = await hearthModel("qwen2.5-coder:1.5b");
+    ollama.options.words = Array.from({ length: 100 }, (_, index) => ` word${index}`);
+    ollama.options.lineDelayMs = 20;
+    const cancel = new vscode.CancellationTokenSource();
+    try {
+      const response = await model.sendRequest([vscode.LanguageModelChatMessage.User("Talk for a while")], {}, cancel.token);
+      const texts: string[] = [];
+      const started = performance.now();
+      try {
+        for await (const chunk of response.text) {
+          texts.push(chunk);
+          if (texts.length === 1) cancel.cancel();
+        }
+      } catch (error) {
+        assert.ok(error instanceof vscode.CancellationError || /cancel/i.test(String(error)), `ended as cancelled, not ${String(error)}`);
+      }
+      assert.ok(performance.now() - started < 1_500, "ended well before the 2 s the whole answer takes");
+      assert.doesNotMatch(texts.join(""), /word99/);
+    } finally {
+      cancel.dispose();
+      ollama.options.words = undefined;
+      ollama.options.lineDelayMs = undefined;
+    }
+  });
+
+  it("reports a call of a tool nobody offered to the caller as text, not as a call", async () => {
+    const model = await hearthModel("qwen2.5-coder:1.5b");
+    const answer = await readAll(await model.sendRequest([vscode.LanguageModelChatMessage.User("Do something rogue")], { tools: [weather] }));
+    assert.equal(answer.toolCalls.length, 0);
+    assert.match(answer.text, /called a tool named "rm_rf", which was not offered \(offered: get_weather\)/);
+  });
+});
