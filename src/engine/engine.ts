@@ -83,6 +83,12 @@ export class Engine implements Disposable {
     return this.current?.backend ?? backend; // a listener may have switched again, or disposed the engine
   }
 
+  /** The GPU's memory as llama.cpp last reported it (after a model load), when it runs models on one. */
+  get gpuMemory(): { readonly gpu: string; readonly totalBytes: number; readonly freeBytes: number } | undefined {
+    const backend = this.current?.backend;
+    return backend instanceof LlamaCppBackend ? backend.gpuMemory : undefined;
+  }
+
   /** Call when something outside settings may have fixed an error (a model file appeared): the state leaves "error". */
   clearError(): void {
     this.current?.backend.clearError?.();

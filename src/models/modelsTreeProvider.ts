@@ -160,10 +160,14 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
     return loadedModelsBytes(paths, async (modelPath, modifiedMs) => (await this.facts.get(modelPath, modifiedMs))?.kvShape).catch(() => new Map<string, number>());
   }
 
-  /** This machine's memory, less what the loaded models (but `except`) hold. GPU memory is not reported to the view yet. */
+  /**
+   * This machine's memory, less what the loaded models (but `except`) hold, and the GPU's as
+   * llama.cpp last reported it (known once a model has loaded on a machine with a GPU).
+   */
   private memoryBeside(loaded: ReadonlyMap<string, number>, except?: string): MachineMemory {
     const loadedModelBytes = [...loaded].reduce((sum, [modelPath, bytes]) => (modelPath === except ? sum : sum + bytes), 0);
-    return thisMachine({ loadedModelBytes });
+    const gpu = this.engine.gpuMemory;
+    return thisMachine({ loadedModelBytes, gpu: gpu && { totalBytes: gpu.totalBytes, freeBytes: gpu.freeBytes } });
   }
 
   private async ollama(): Promise<ModelTreeNode[]> {

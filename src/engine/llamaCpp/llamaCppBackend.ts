@@ -28,6 +28,8 @@ export class LlamaCppBackend implements Backend {
   readonly onDidChangeState = this.activity.onDidChangeState;
   readonly onDidFinishRequest = this.activity.onDidFinishRequest;
   private readonly subscriptions;
+  /** The GPU's memory as last reported by llama.cpp (after a load); undefined without a GPU. */
+  gpuMemory: { readonly gpu: string; readonly totalBytes: number; readonly freeBytes: number } | undefined;
   /** Header facts by path, modification time and chat format: a header is read once. */
   private readonly facts = new Map<string, Promise<LlamaModelFacts>>();
 
@@ -48,6 +50,7 @@ export class LlamaCppBackend implements Backend {
         this.loaded.delete(modelPath);
         if (this.activity.state.kind === "idle") this.activity.set(this.idle());
       }),
+      worker.onGpu((memory) => (this.gpuMemory = memory)),
       worker.onExit(() => {
         this.loaded.clear();
         this.activity.set(this.idle());

@@ -47,6 +47,7 @@ export class LlamaWorkerClient {
   private readonly exitEmitter = new Emitter<{ expected: boolean }>();
   private readonly loadedEmitter = new Emitter<LoadedModel>();
   private readonly unloadedEmitter = new Emitter<string>();
+  private readonly gpuEmitter = new Emitter<{ gpu: string; totalBytes: number; freeBytes: number }>();
   /** Notices already given: each is said once per session, not once per worker. */
   private readonly noticesGiven = new Set<string>();
   readonly onNotice = this.noticeEmitter.event;
@@ -54,6 +55,8 @@ export class LlamaWorkerClient {
   readonly onExit = this.exitEmitter.event;
   readonly onLoaded = this.loadedEmitter.event;
   readonly onUnloaded = this.unloadedEmitter.event;
+  /** The GPU's memory as llama.cpp saw it after a load (never fired without a GPU). */
+  readonly onGpu = this.gpuEmitter.event;
 
   constructor(private readonly options: WorkerClientOptions) {}
 
@@ -141,6 +144,7 @@ export class LlamaWorkerClient {
     this.exitEmitter.dispose();
     this.loadedEmitter.dispose();
     this.unloadedEmitter.dispose();
+    this.gpuEmitter.dispose();
   }
 
   /** The running worker, or a new one once the previous one has exited. */
@@ -230,6 +234,9 @@ export class LlamaWorkerClient {
         return;
       case "unloaded":
         this.unloadedEmitter.fire(message.modelPath);
+        return;
+      case "gpu":
+        if (message.gpu !== false) this.gpuEmitter.fire({ gpu: message.gpu, totalBytes: message.totalBytes, freeBytes: message.freeBytes });
         return;
     }
   }

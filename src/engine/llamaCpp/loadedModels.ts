@@ -192,6 +192,7 @@ export class LoadedModels {
       throw loadCancelled(modelPath);
     }
     this.noteMissingGpu(llama, settings, model);
+    await this.reportGpu(llama);
     const entry: LoadedEntry = { modelPath, model, chatWrappers: new Map(), infill: { formats: new Map() }, users: 0, retired: false };
     this.send({ type: "loaded", model: describeLoaded(entry) });
     return entry;
@@ -213,6 +214,13 @@ export class LoadedModels {
     this.retiring.set(modelPath, retiring);
     void retiring.finally(() => this.retiring.get(modelPath) === retiring && this.retiring.delete(modelPath));
     return retiring;
+  }
+
+  /** What the GPU has free now, for the Models view's fit marks (nothing to say without a GPU). */
+  private async reportGpu(llama: NodeLlamaCpp.Llama): Promise<void> {
+    if (llama.gpu === false) return;
+    const vram = await llama.getVramState().catch(() => undefined);
+    if (vram) this.send({ type: "gpu", gpu: llama.gpu, totalBytes: vram.total, freeBytes: vram.free });
   }
 
   /** Layers were asked for the GPU but none went there (the host says so once per session). */

@@ -141,4 +141,6 @@ export type WorkerToHost =
   /** A model is now in memory (whichever request loaded it). */
   | { readonly type: "loaded"; readonly model: LoadedModel }
   /** A model was freed. */
-  | { readonly type: "unloaded"; readonly modelPath: string };
+  | { readonly type: "unloaded"; readonly modelPath: string }
+  /** The GPU llama.cpp uses (false: none) and its memory now, after each model load. */
+  | { readonly type: "gpu"; readonly gpu: string | false; readonly totalBytes: number; readonly freeBytes: number };
