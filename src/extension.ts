@@ -62,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): HearthApi | undefine
     // A key goes only to the origin it was stored for, wherever hearth.openai.baseUrl points now.
     apiKey: (origin) => apiKeys.keyFor(origin),
     // Servers a workspace's own settings chose, off this machine, need the user's yes first.
-    approveServer: (server) => serverPermissions.approve(server),
+    approveServer: (server, options) => serverPermissions.approve(server, options),
     ollamaHostFromEnvironment: process.env.OLLAMA_HOST,
     log: (level, message) => log[level](message),
     notify: (message) => void vscode.window.showInformationMessage(message),

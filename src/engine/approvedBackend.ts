@@ -2,6 +2,7 @@
 // call that can send a request first awaits the approval hook, and a refused server receives
 // nothing. The VS Code layer decides (a workspace's own settings pointing off this machine need
 // the user's yes); the engine only enforces it.
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Backend } from "./backend";
 import { BackendError } from "./backendError";
 
@@ -17,7 +18,18 @@ export interface ServerVerdict {
   readonly settings?: readonly string[];
 }
 
-export type ApproveServer = (server: ServerToApprove) => Promise<ServerVerdict>;
+/** `ask: false`: answer from what the user said before, never with a question (background work). */
+export type ApproveServer = (server: ServerToApprove, options: { readonly ask: boolean }) => Promise<ServerVerdict>;
+
+const background = new AsyncLocalStorage<true>();
+
+/**
+ * Runs `work` as background work: a server the user has not answered about yet is treated as
+ * refused for it instead of asked about (a listing nobody asked for must not open a dialog).
+ */
+export function withoutAsking<T>(work: () => Promise<T>): Promise<T> {
+  return background.run(true, work);
+}
 
 /**
  * Members that never send a request (or, unload, only to models an approved request used).
@@ -50,7 +62,7 @@ export function withServerApproval<T extends Backend>(backend: T, server: () => 
       return undefined;
     }
     if (!target) return undefined;
-    const verdict = await untilAborted(approve(target), signal, target.address);
+    const verdict = await untilAborted(approve(target, { ask: background.getStore() !== true }), signal, target.address);
     if (verdict.allowed) return undefined;
     const settings = verdict.settings?.length ? verdict.settings : ["hearth.backend", ADDRESS_SETTING[target.backend]];
     return {

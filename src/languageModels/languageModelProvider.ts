@@ -46,7 +46,7 @@ export class HearthLanguageModelProvider implements vscode.LanguageModelChatProv
     progress: vscode.Progress<vscode.LanguageModelResponsePart>,
     token: vscode.CancellationToken,
   ): Promise<void> {
-    const backend = this.currentBackendFor(model);
+    this.currentBackendFor(model); // fails at once for a model no longer offered
     const offered = options.tools ?? [];
     const canCallTools = this.models.find(model.id)?.capabilities.toolCalling ?? model.capabilities?.toolCalling === true;
     const toolsRequired = options.toolMode === vscode.LanguageModelChatToolMode.Required && offered.length > 0;
@@ -64,7 +64,8 @@ export class HearthLanguageModelProvider implements vscode.LanguageModelChatProv
     const chatMessages = toChatMessages(messages.map(readMessage));
     let generation: Generation;
     try {
-      generation = await withSignal(token, (signal) => this.queue.run(() => backend.chat(model.id, chatMessages, generationOptions, signal), signal));
+      // The backend is taken when the request's turn comes: the settings may have changed while it waited.
+      generation = await withSignal(token, (signal) => this.queue.run(() => this.currentBackendFor(model).chat(model.id, chatMessages, generationOptions, signal), signal));
     } catch (error) {
       if (token.isCancellationRequested && isCancellation(error)) return; // VS Code already knows
       throw this.callerError(error, model);
@@ -120,6 +121,7 @@ export class HearthLanguageModelProvider implements vscode.LanguageModelChatProv
     if (error instanceof BackendError) {
       const withSetting = error.setting && !message.includes(error.setting) ? `${message} (${vscode.l10n.t("setting: {0}", error.setting)})` : message;
       if (error.code === "modelMissing" || error.code === "modelNotFound") return vscode.LanguageModelError.NotFound(withSetting);
+      if (error.code === "unauthorized") return vscode.LanguageModelError.NoPermissions(withSetting);
       return new Error(withSetting);
     }
     return new Error(vscode.l10n.t("Hearth could not answer with {0}: {1}", model.name, message));

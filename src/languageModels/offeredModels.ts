@@ -1,6 +1,7 @@
 // The models Hearth offers VS Code: the current backend's models, each described once (facts are
 // cached per backend and model), and a change event that fires only when what VS Code would be
 // told really changed: models installed, removed or pulled, another backend, other limits.
+import { withoutAsking } from "../engine/approvedBackend";
 import type { HearthSettings } from "../config/settings";
 import type { Backend, ModelFacts, ModelInfo } from "../engine/backend";
 import { Emitter, type Disposable, type Event } from "../engine/event";
@@ -21,6 +22,8 @@ export interface OfferedModelsOptions {
 }
 
 /** Changes come in bursts (a download's progress, several settings written at once). */
+/** How long after a failed listing it is tried again. */
+const RETRY_LISTING_MS = 30_000;
 const SETTLE_MS = 300;
 /** A listing this fresh answers VS Code's next question, which follows the change event at once. */
 const FRESH_MS = 2_000;
@@ -30,6 +33,8 @@ export class OfferedModels implements Disposable {
   readonly onDidChange = this.changed.event;
   private last: { key: string; at: number; models: ChatModelDescription[] } | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
+  /** Lists again after a listing failed (the server may be starting). */
+  private retryTimer: NodeJS.Timeout | undefined;
   private readonly subscriptions: Disposable[];
   private settingsKey: string;
 
@@ -80,11 +85,21 @@ export class OfferedModels implements Disposable {
 
   dispose(): void {
     clearTimeout(this.settleTimer);
+    clearTimeout(this.retryTimer);
     for (const subscription of this.subscriptions) subscription.dispose();
     this.changed.dispose();
   }
 
-  private async read(signal?: AbortSignal): Promise<ChatModelDescription[]> {
+  /**
+   * Lists without asking: VS Code lists models in the background (silently), so a server this
+   * workspace chose that the user has not allowed yet lists nothing instead of opening a dialog;
+   * once allowed (on the first real request), the list is read again.
+   */
+  private read(signal?: AbortSignal): Promise<ChatModelDescription[]> {
+    return withoutAsking(() => this.readNow(signal));
+  }
+
+  private async readNow(signal?: AbortSignal): Promise<ChatModelDescription[]> {
     const backend = this.options.backend();
     const surroundings = this.surroundings();
     if (backend.kind === "llamaCpp") this.options.watchModelsFolder();
@@ -93,6 +108,11 @@ export class OfferedModels implements Disposable {
       infos = await backend.listModels(signal);
     } catch (error) {
       this.options.log("warn", `Language models: listing ${backend.kind} models failed: ${(error as Error).message}`);
+      // VS Code will not ask again by itself: a server started after VS Code shows up at the next try.
+      if ((error as { code?: string }).code === "serverUnreachable") {
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.settle(), RETRY_LISTING_MS);
+      }
       return [];
     }
     const described = await Promise.all(infos.map(async (info) => describeChatModel(info, await this.factsOf(backend, info, signal), surroundings, this.options.localize)));

@@ -9,6 +9,9 @@ import { OfferedModels } from "./offeredModels";
 
 export const LANGUAGE_MODEL_VENDOR = "hearth";
 
+/** When, after activation, Hearth tells VS Code its models are there (see below). */
+const ANNOUNCE_DELAY_MS = 3000;
+
 export interface LanguageModelsDependencies {
   readonly engine: { readonly backend: Backend };
   readonly settings: { readonly current: HearthSettings; readonly onDidChange: vscode.Event<unknown> };
@@ -41,9 +44,13 @@ export function registerLanguageModels(dependencies: LanguageModelsDependencies)
     // VS Code asks a vendor for its models only when a caller selects them or the vendor says they
     // changed: saying so once puts Hearth's models in the chat's model picker without the user
     // having to add them through Manage Models. Describing them may start the llama.cpp worker
-    // (it reads the GGUF headers), so not where the user switched VS Code's chat off.
-    if (!vscode.workspace.getConfiguration("chat").get<boolean>("disableAIFeatures", false)) models.announce();
-    return vscode.Disposable.from(registration, models);
+    // (it reads the GGUF headers; holding no model, it stops 10 s later), so not where the user
+    // switched VS Code's chat off; a server this workspace chose is listed only once allowed.
+    // It waits a few seconds, out of the window's startup.
+    const announcing = setTimeout(() => {
+      if (!vscode.workspace.getConfiguration("chat").get<boolean>("disableAIFeatures", false)) models.announce();
+    }, ANNOUNCE_DELAY_MS);
+    return vscode.Disposable.from(registration, models, new vscode.Disposable(() => clearTimeout(announcing)));
   } catch (error) {
     // One feature failing to start leaves the others running.
     log.error(`Registering Hearth's models with VS Code's chat failed: ${(error as Error).message}`);

@@ -65,14 +65,15 @@ export class ServerPermissions {
 
   constructor(private readonly options: ServerPermissionsOptions) {}
 
-  async approve(server: ServerToApprove): Promise<ServerVerdict> {
+  /** `ask: false` (background work): what the user answered before, else refused without a question. */
+  async approve(server: ServerToApprove, options: { readonly ask: boolean } = { ask: true }): Promise<ServerVerdict> {
     if (isLoopbackUrl(server.address)) return { allowed: true };
     const settings = this.options.choosingSettings(server);
     if (settings.length === 0) return { allowed: true };
     const verdict = (allowed: boolean): ServerVerdict => (allowed ? { allowed } : { allowed, settings });
     const remembered = this.options.memory.get()[server.address];
     if (remembered !== undefined) return verdict(remembered);
-    if (this.dismissed.has(server.address)) return verdict(false);
+    if (this.dismissed.has(server.address) || !options.ask) return verdict(false);
     let question = this.asking.get(server.address);
     if (!question) {
       question = this.ask(server, settings).finally(() => this.asking.delete(server.address));

@@ -2,6 +2,8 @@
 // workspace's own settings chose; once per address, remembered, with concurrent requests
 // sharing the one question.
 import * as assert from "node:assert/strict";
+import { withoutAsking, withServerApproval } from "../../src/engine/approvedBackend";
+import type { Backend } from "../../src/engine/backend";
 import type { ServerToApprove } from "../../src/engine/approvedBackend";
 import { ServerPermissions, workspaceSettingsChoosing, type InspectedSetting, type ServerSettingKey } from "../../src/ui/serverPermissions";
 
@@ -78,6 +80,28 @@ describe("server permissions", () => {
     assert.deepEqual(await gate.approve(remoteOpenAi), { allowed: false, settings: ["hearth.backend"] });
     assert.deepEqual(await permissions().approve(remoteOpenAi), { allowed: false, settings: ["hearth.backend"] }, "kept after a restart");
     assert.equal(questions.length, 2);
+  });
+
+  it("never asks for background work (a model listing): refused until the user answers on a real request, then allowed for it too", async () => {
+    const gate = permissions();
+    assert.deepEqual(await gate.approve(remoteOllama, { ask: false }), { allowed: false, settings: ["hearth.backend"] });
+    assert.deepEqual(questions, [], "no dialog for a listing nobody asked for");
+    assert.equal((await gate.approve(remoteOllama)).allowed, true, "the first real request asks (it was not taken as dismissed)");
+    assert.equal(questions.length, 1);
+    assert.equal((await gate.approve(remoteOllama, { ask: false })).allowed, true, "the answer holds for background work");
+  });
+
+  it("asks nothing when VS Code lists the models of a server the workspace chose, through the engine's gate", async () => {
+    let asked = 0;
+    const gated = withServerApproval(
+      { kind: "ollama", listModels: () => Promise.resolve([{ name: "qwen" }]) } as unknown as Backend,
+      () => remoteOllama,
+      (_server, options) => (options.ask ? (asked++, Promise.resolve({ allowed: true })) : Promise.resolve({ allowed: false, settings: ["hearth.backend"] })),
+    );
+    await assert.rejects(withoutAsking(() => gated.listModels()), /sent nothing to http:\/\/192\.0\.2\.7:11434/);
+    assert.equal(asked, 0);
+    assert.deepEqual(await gated.listModels(), [{ name: "qwen" }], "a request the user makes is asked about");
+    assert.equal(asked, 1);
   });
 
   it("refuses a dismissed question without asking on every request, until reset", async () => {

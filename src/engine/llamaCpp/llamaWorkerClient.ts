@@ -31,6 +31,9 @@ interface Pending {
   partialText: string;
 }
 
+/** How long a worker holding no model stays up after its last request. */
+const EMPTY_WORKER_IDLE_MS = 10_000;
+
 type RequestBody<T extends WorkerRequest["type"]> = Omit<Extract<WorkerRequest, { type: T }>, "id">;
 
 export class LlamaWorkerClient {
@@ -40,6 +43,8 @@ export class LlamaWorkerClient {
   private disposed = false;
   private readonly crashes = new CrashLoopGuard();
   private readonly pending = new Map<number, Pending>();
+  /** Models the running worker holds: with none (it only read headers), it stops soon. */
+  private readonly inMemory = new Set<string>();
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly noticeEmitter = new Emitter<string>();
@@ -118,6 +123,7 @@ export class LlamaWorkerClient {
     const worker = this.worker;
     if (!worker) return this.stopping;
     this.worker = undefined;
+    this.inMemory.clear();
     this.failPending(new BackendError("cancelled", "The llama.cpp worker was stopped before it answered."));
     const exited = new Promise<void>((resolve) => {
       if (worker.exitCode !== null || worker.signalCode !== null) resolve();
@@ -172,6 +178,7 @@ export class LlamaWorkerClient {
     const ended = (how: string) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
+      this.inMemory.clear();
       this.options.log("error", `The llama.cpp worker stopped unexpectedly (${how}).`);
       // Only a crash with one load under way says which load caused it.
       const loads = new Set([...this.pending.values()].flatMap((pending) => (pending.load ? [pending.load] : [])));
@@ -224,6 +231,7 @@ export class LlamaWorkerClient {
         this.noticeEmitter.fire(message.message);
         return;
       case "loaded":
+        this.inMemory.add(message.model.name);
         // Loaded means with its context too: making the context (KV memory) is where memory runs out.
         for (const pending of this.pending.values()) {
           if (pending.body.modelPath !== message.model.name || !pending.load || message.model.contextSize === undefined) continue;
@@ -233,6 +241,7 @@ export class LlamaWorkerClient {
         this.loadedEmitter.fire(message.model);
         return;
       case "unloaded":
+        this.inMemory.delete(message.modelPath);
         this.unloadedEmitter.fire(message.modelPath);
         return;
       case "gpu":
@@ -250,13 +259,16 @@ export class LlamaWorkerClient {
   private scheduleIdleStop(): void {
     if (this.pending.size > 0 || !this.worker) return;
     clearTimeout(this.idleTimer);
+    // A worker that only read GGUF headers (VS Code listing models) holds no model: it need not wait out keepAlive.
+    const idleMs = this.inMemory.size === 0 ? Math.min(this.options.keepAliveMs(), EMPTY_WORKER_IDLE_MS) : this.options.keepAliveMs();
     this.idleTimer = setTimeout(() => {
       if (this.pending.size > 0) return;
       this.options.log("info", "Stopping the llama.cpp worker after keepAlive of idleness; its models are freed.");
       void this.stop();
-    }, this.options.keepAliveMs());
+    }, idleMs);
     this.idleTimer.unref();
   }
+
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions,
 import { GenerationClock } from "../backend";
 import { isAbortError, type BackendError } from "../backendError";
 import { BackendActivity } from "../backendActivity";
+import { fetchWithoutRedirects } from "../noRedirects";
 import { COMPLETION_MODEL_SETTING } from "../fim/chooseFimFormat";
 import { serverFimPrompt } from "../fim/serverPrompt";
 import { CHAT_MODEL_SETTING, explainOllamaError } from "./ollamaErrors";
@@ -213,7 +214,8 @@ export class OllamaBackend implements Backend {
     const { host } = this.configuration();
     return new Ollama({
       host,
-      fetch: (input, init) => fetch(input, { ...init, signal: signal && init?.signal ? AbortSignal.any([signal, init.signal]) : (signal ?? init?.signal) }),
+      fetch: (input, init) =>
+        fetchWithoutRedirects(input, { ...init, signal: signal && init?.signal ? AbortSignal.any([signal, init.signal]) : (signal ?? init?.signal) }, "hearth.ollama.host"),
     });
   }
 

@@ -8,6 +8,7 @@ export const CHAT_MODEL_SETTING = "hearth.models.chat";
 
 /** `setting` names the model the request was for; `partialText` is what was generated before the failure. */
 export function explainOllamaError(error: unknown, host: string, model: string, partialText: string, setting = CHAT_MODEL_SETTING): BackendError {
+  if (error instanceof BackendError) return error; // already told in the user's terms (a refused redirect)
   const status = (error as { status_code?: number }).status_code;
   const message = (error as Error)?.message ?? String(error);
   // Ollama's 400 for a suffix its template for the model cannot place: "<name> does not support insert".

@@ -15,6 +15,7 @@ export async function askContextWindow(serverRoot: string, apiKey: string | unde
   const timeout = AbortSignal.timeout(PROPS_TIMEOUT_MS);
   try {
     const response = await fetch(`${serverRoot}/props`, {
+      redirect: "manual", // never elsewhere than the server the user set (a redirect is not an answer)
       headers: { Accept: "application/json", ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}) },
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });

@@ -6,6 +6,7 @@ import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions,
 import { GenerationClock } from "../backend";
 import { BackendError, isAbortError } from "../backendError";
 import { BackendActivity } from "../backendActivity";
+import { fetchWithoutRedirects } from "../noRedirects";
 import { COMPLETION_MODEL_SETTING, infillUnsupportedError } from "../fim/chooseFimFormat";
 import { serverFimPrompt } from "../fim/serverPrompt";
 import { llamaServerInfillBody, readLlamaServerInfillEvent } from "./llamaServerInfill";
@@ -229,14 +230,19 @@ export class OpenAiBackend implements Backend {
     const apiKey = await this.configuration().apiKey(new URL(url).origin);
     let response: Response;
     try {
-      response = await fetch(url, {
-        method: body ? "POST" : "GET",
-        headers: { "Content-Type": "application/json", Accept: body ? "text/event-stream, application/json" : "application/json", ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-        signal,
-      });
+      response = await fetchWithoutRedirects(
+        url,
+        {
+          method: body ? "POST" : "GET",
+          headers: { "Content-Type": "application/json", Accept: body ? "text/event-stream, application/json" : "application/json", ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}) },
+          body: body ? JSON.stringify(body) : undefined,
+          signal,
+        },
+        "hearth.openai.baseUrl",
+      );
     } catch (error) {
       if (signal?.aborted && isAbortError(error)) throw error; // cancelled: not a failure to explain
+      if (error instanceof BackendError) throw error; // a refused redirect, already explained
       this.contextWindows.delete(this.baseUrl()); // a server that comes back may have another context size
       throw this.explain(error, model, "");
     }
