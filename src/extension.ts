@@ -1,6 +1,7 @@
 // Hearth's composition root: builds each part once and wires them together. Activation stays
 // cheap: nothing here loads a model, reads the models folder or opens a socket; those happen
-// when a view is shown or a command runs.
+// when a view is shown, a command runs, a file is edited (completions), or, 3 s later, when VS
+// Code's chat is told which models Hearth offers (languageModels/registerLanguageModels.ts).
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { registerChatCommands } from "./chat/chatCommands";
