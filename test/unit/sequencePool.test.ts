@@ -133,6 +133,17 @@ describe("llama.cpp sequence pool", () => {
       }
     });
 
+    it("continues a conversation whose last answer came back re-rendered a little differently, rather than take an empty sequence", async () => {
+      const { pool, sequences } = makePool(2);
+      const first = await runTurn(pool, { priority: "chat", prompt: range(0, 300) });
+      // The sequence holds the prompt and the answer as generated; the next prompt has that answer as the template renders it.
+      first.sequence.tokens = [...range(0, 300), ...range(500, 540)];
+      const next = await runTurn(pool, { priority: "chat", prompt: [...range(0, 300), ...range(500, 537), 9001, 9002, ...range(700, 720)] });
+      assert.equal(next.sequence, first.sequence);
+      assert.equal(next.cachedPrefix, 337);
+      assert.deepEqual(sequences[1].tokens, [], "the empty sequence stays free for another conversation");
+    });
+
     it("reports how many of the prompt's first tokens the sequence already held, and 0 without a prompt", async () => {
       const { pool, sequences } = makePool(1);
       sequences[0].tokens = [1, 2, 3, 4, 9];

@@ -1,8 +1,8 @@
 // The chat sequences of one loaded model, shared by every caller (the sidebar's conversations,
 // other extensions through VS Code's language-model API). Each sequence keeps its KV cache
 // between requests, so a request goes to the sequence that already holds the most of its prompt:
-// the one its conversation used last, else one whose whole cache begins the prompt (the same
-// conversation, sent again with a new turn), else an empty one, else the one sharing at least
+// the one its conversation used last, else one whose cache (nearly all of it) begins the prompt
+// (the same conversation, sent again with a new turn), else an empty one, else the one sharing at least
 // half the prompt, else the one used longest ago. When all are busy,
 // requests wait in order of priority, then arrival; a cancelled one stops waiting at once.
 // Plain logic over any sequence type: unit-tested without llama.cpp.
@@ -39,6 +39,9 @@ interface Waiter<S> {
   readonly arrival: number;
   readonly grant: (lease: Lease<S> | undefined) => void;
 }
+
+/** The share of a sequence's cache a prompt must begin with to continue its conversation. */
+const CONTINUATION_SHARE = 0.9;
 
 export class SequencePool<S> {
   private readonly lanes: Lane<S>[];
@@ -131,9 +134,10 @@ export class SequencePool<S> {
     const takable = idle.filter((lane) => request.conversation === undefined || lane.conversation === undefined || lane.conversation === request.conversation);
     const prompt = request.prompt ?? [];
     const shared = (lane: Lane<S>) => commonPrefix(this.cachedTokens(lane.sequence), prompt);
-    // 1. A sequence whose whole cache begins this prompt: the prompt continues that conversation.
+    // 1. A sequence whose cache begins this prompt: the prompt continues that conversation. Nearly
+    // all of it, not all: the answer it generated may come back re-rendered a little differently.
     const continued = takable
-      .filter((lane) => this.cachedTokens(lane.sequence).length > 0 && shared(lane) === this.cachedTokens(lane.sequence).length)
+      .filter((lane) => this.cachedTokens(lane.sequence).length > 0 && shared(lane) >= this.cachedTokens(lane.sequence).length * CONTINUATION_SHARE)
       .sort((a, b) => shared(b) - shared(a))[0];
     if (continued) return continued;
     // 2. An empty sequence: better than pushing out another conversation that only shares a system prompt.
