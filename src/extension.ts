@@ -42,6 +42,8 @@ export interface HearthApi {
   readonly extensionMode: vscode.ExtensionMode;
   /** How long activate() took (the integration suite records it). */
   readonly activationMs: number;
+  /** Per vscode.lm answer, ms from VS Code's request to Hearth reporting the first piece. */
+  readonly languageModelFirstPartMs: readonly number[];
 }
 
 const LAST_CONVERSATION_KEY = "hearth.chat.lastConversation";
@@ -49,6 +51,7 @@ let stopChat: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): HearthApi | undefined {
   const activationStarted = performance.now();
+  const languageModelFirstPartMs: number[] = [];
   const log = vscode.window.createOutputChannel("Hearth", { log: true });
   const settings = new SettingsService(log);
   const modelsFolder = new ModelsFolder(settings, path.join(context.globalStorageUri.fsPath, "models"));
@@ -132,7 +135,15 @@ export function activate(context: vscode.ExtensionContext): HearthApi | undefine
     registerModelCommands(modelCommands),
     registerDownloadCommands(installModel, modelDownloads, huggingFace),
     registerOllamaCommands(engine, settings, () => modelsView.refresh(), log),
-    registerLanguageModels({ engine, settings, modelsChanged: [modelsView.onDidChangeTreeData], watchModelsFolder: () => modelsFolder.ensureWatching(), log }),
+    registerLanguageModels({
+      engine,
+      settings,
+      modelsChanged: [modelsView.onDidChangeTreeData],
+      watchModelsFolder: () => modelsFolder.ensureWatching(),
+      log,
+      // Measured only for Hearth's own tests (nothing is kept in normal use).
+      onFirstPart: context.extensionMode === vscode.ExtensionMode.Test ? (milliseconds) => languageModelFirstPartMs.push(milliseconds) : undefined,
+    }),
     registerChatCommands(chatView, settings, log),
     vscode.commands.registerCommand("hearth.newConversation", async () => {
       await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
@@ -160,7 +171,20 @@ export function activate(context: vscode.ExtensionContext): HearthApi | undefine
   log.info(`Hearth ${(context.extension.packageJSON as { version: string }).version} activated (${vscode.env.remoteName ?? "local"} extension host).`);
   // The internals (the engine reaches API keys) are for Hearth's own integration tests, never for other extensions.
   if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
-  return { settings, modelsFolder, modelsView, modelDownloads, chatView, conversations, engine, statusBar, completions, extensionMode: context.extensionMode, activationMs: performance.now() - activationStarted };
+  return {
+    settings,
+    modelsFolder,
+    modelsView,
+    modelDownloads,
+    chatView,
+    conversations,
+    engine,
+    statusBar,
+    completions,
+    extensionMode: context.extensionMode,
+    activationMs: performance.now() - activationStarted,
+    languageModelFirstPartMs,
+  };
 }
 
 /** Stops an answer being written, so it is saved as stopped rather than left unfinished. */

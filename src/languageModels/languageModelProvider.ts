@@ -25,6 +25,8 @@ export class HearthLanguageModelProvider implements vscode.LanguageModelChatProv
     private readonly backend: () => Backend,
     private readonly models: OfferedModels,
     private readonly log: vscode.LogOutputChannel,
+    /** Told, per answer, how long after VS Code asked the first piece was reported (the integration suite measures with it). */
+    private readonly onFirstPart?: (milliseconds: number) => void,
   ) {
     this.onDidChangeLanguageModelChatInformation = (listener, thisArgs, disposables) => {
       const subscription = models.onDidChange(() => {
@@ -46,6 +48,8 @@ export class HearthLanguageModelProvider implements vscode.LanguageModelChatProv
     progress: vscode.Progress<vscode.LanguageModelResponsePart>,
     token: vscode.CancellationToken,
   ): Promise<void> {
+    const asked = performance.now();
+    let reported = false;
     this.currentBackendFor(model); // fails at once for a model no longer offered
     const offered = options.tools ?? [];
     const canCallTools = this.models.find(model.id)?.capabilities.toolCalling ?? model.capabilities?.toolCalling === true;
@@ -58,7 +62,14 @@ export class HearthLanguageModelProvider implements vscode.LanguageModelChatProv
     const generationOptions: GenerationOptions = {
       ...sampling(options.modelOptions, model.maxOutputTokens),
       // Pieces already on their way when the caller cancelled are dropped, not reported.
-      onChunk: (text) => token.isCancellationRequested || progress.report(new vscode.LanguageModelTextPart(text)),
+      onChunk: (text) => {
+        if (token.isCancellationRequested) return;
+        if (!reported) {
+          reported = true;
+          this.onFirstPart?.(performance.now() - asked);
+        }
+        progress.report(new vscode.LanguageModelTextPart(text));
+      },
       ...(tools ? { tools, toolMode: toolsRequired ? "required" : "auto" } : {}),
     };
     const chatMessages = toChatMessages(messages.map(readMessage));

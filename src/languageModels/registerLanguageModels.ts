@@ -20,6 +20,8 @@ export interface LanguageModelsDependencies {
   /** Starts watching the models folder for GGUF files added or removed by hand. */
   readonly watchModelsFolder: () => void;
   readonly log: vscode.LogOutputChannel;
+  /** Told how long each answer's first piece took from VS Code's request (see HearthLanguageModelProvider). */
+  readonly onFirstPart?: (milliseconds: number) => void;
 }
 
 export function registerLanguageModels(dependencies: LanguageModelsDependencies): vscode.Disposable {
@@ -40,7 +42,7 @@ export function registerLanguageModels(dependencies: LanguageModelsDependencies)
     log: (level, message) => log[level](message),
   });
   try {
-    const registration = vscode.lm.registerLanguageModelChatProvider(LANGUAGE_MODEL_VENDOR, new HearthLanguageModelProvider(() => engine.backend, models, log));
+    const registration = vscode.lm.registerLanguageModelChatProvider(LANGUAGE_MODEL_VENDOR, new HearthLanguageModelProvider(() => engine.backend, models, log, dependencies.onFirstPart));
     // VS Code asks a vendor for its models only when a caller selects them or the vendor says they
     // changed: saying so once puts Hearth's models in the chat's model picker without the user
     // having to add them through Manage Models. Describing them may start the llama.cpp worker
