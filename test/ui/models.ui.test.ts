@@ -5,7 +5,7 @@
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, FrameLocator, Page } from "playwright-core";
 import { launchBrowser } from "../support/browser";
 import { installExtension, QUIET_WORKBENCH, startCodeServer, type CodeServer } from "../support/codeServer";
 import { fakeRepo, startFakeHuggingFace, type FakeHuggingFace } from "../support/fakeHuggingFace";
@@ -61,6 +61,7 @@ describe("Models view downloads, in VS Code", function () {
   });
 
   const modelsView = () => page.locator(".pane", { has: page.locator(".pane-header", { hasText: /^Models/i }) });
+  const chatFrame = (): FrameLocator => page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
   const quickInput = () => page.locator(".quick-input-widget input");
   const pick = async (text: string) => {
     await page.locator(".quick-input-list .monaco-list-row", { hasText: text }).first().waitFor();
@@ -73,6 +74,11 @@ describe("Models view downloads, in VS Code", function () {
     await modelsView().waitFor();
     await modelsView().locator(".monaco-list-row", { hasText: "Installed" }).waitFor();
     await modelsView().locator(".monaco-list-row", { hasText: /Qwen2\.5-Coder 0\.5B Instruct.*(fits|tight|too big)/ }).waitFor();
+    // With no model, the Chat view says what to do. The first webview in a fresh browser profile
+    // shows nothing until VS Code's webview service worker takes control (about 6 s here), so
+    // this also keeps the screenshots below from catching a Chat view that has not loaded yet.
+    await chatFrame().getByText("No chat model is selected.", { exact: false }).waitFor({ timeout: 30_000 });
+    await chatFrame().getByRole("button", { name: "Install Model…" }).waitFor();
   });
 
   it("downloads from the palette with progress in the Downloads group, and cancels to a resumable partial", async () => {
