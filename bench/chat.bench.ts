@@ -21,7 +21,7 @@ import type { LlamaRunSettings } from "../src/engine/llamaCpp/workerProtocol";
 import type { HostToWebview, WebviewToHost } from "../src/shared/chatProtocol";
 import { launchBrowser } from "../test/support/browser";
 import { repositoryRoot, tinyFimModel } from "../test/support/fixtures";
-import { printTable, writeFigures } from "./report";
+import { median, percentile, printTable, writeFigures } from "./report";
 import { longAnswer, splitIntoTokens } from "./longAnswer";
 
 const ROUNDS = 21;
@@ -43,8 +43,6 @@ declare global {
   }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { json: { type: "string" } } });

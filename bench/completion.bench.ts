@@ -21,12 +21,11 @@ import { CompletionController, type CompletionEvent } from "../src/completion/co
 import { RecentContext } from "../src/completion/pipeline/contextChunks";
 import { AdaptiveDebouncer } from "../src/completion/pipeline/debounce";
 import { repositoryRoot, tinyFimModel } from "../test/support/fixtures";
-import { printTable, writeFigures } from "./report";
+import { percentile, printTable, writeFigures } from "./report";
 import { seeded, typingSession } from "./typingSession";
 
 const run: LlamaRunSettings = { gpuLayers: 0, contextSize: 4096, parallelConversations: 2, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto" };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const percentile = (values: number[], p: number) => (values.length ? [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))] : NaN);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { json: { type: "string" }, passages: { type: "string" } } });

@@ -10,6 +10,7 @@ import { LlamaCppBackend } from "../src/engine/llamaCpp/llamaCppBackend";
 import { LlamaWorkerClient } from "../src/engine/llamaCpp/llamaWorkerClient";
 import type { LlamaRunSettings } from "../src/engine/llamaCpp/workerProtocol";
 import { repositoryRoot } from "../test/support/fixtures";
+import { median } from "./report";
 
 const TURNS = 4;
 const COMPLETION_EVERY_MS = 150;
@@ -58,8 +59,7 @@ export async function measureConcurrentCallers(modelPath: string, run: LlamaRunS
     }
     typing = false;
     await completions;
-    const sorted = [...completionTimes].sort((a, b) => a - b);
-    return { reusedShare: reused / prompt, followUpPromptTokens: prompt, completions: sorted.length, completionMedianMs: sorted[Math.floor(sorted.length / 2)] ?? 0 };
+    return { reusedShare: reused / prompt, followUpPromptTokens: prompt, completions: completionTimes.length, completionMedianMs: completionTimes.length ? median(completionTimes) : 0 };
   } finally {
     backend.dispose();
   }

@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { DownloadManager } from "../src/modelStore/downloadManager";
 import { resolveUrl } from "../src/modelStore/hubUrls";
 import { generatedContent, startFakeHuggingFace, type FakeBehaviour } from "../test/support/fakeHuggingFace";
-import { printTable, writeFigures } from "./report";
+import { median, printTable, writeFigures } from "./report";
 
 const MiB = 1 << 20;
 const SIZE = 512 * MiB;
@@ -53,7 +53,6 @@ function ask(child: ChildProcess, message: ToServer): Promise<FromServer> {
   });
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { json: { type: "string" }, serve: { type: "boolean" } } });

@@ -16,7 +16,7 @@ import { LlamaWorkerClient } from "../src/engine/llamaCpp/llamaWorkerClient";
 import type { LlamaRunSettings } from "../src/engine/llamaCpp/workerProtocol";
 import { repositoryRoot, tinyFimModel } from "../test/support/fixtures";
 import { measureConcurrentCallers } from "./concurrentCallers";
-import { printTable, writeFigures } from "./report";
+import { median, printTable, writeFigures } from "./report";
 
 const ROUNDS = 7;
 const MAX_TOKENS = 256;
@@ -28,7 +28,6 @@ interface Sample {
   readonly tokens: number;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { json: { type: "string" } } });

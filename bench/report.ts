@@ -12,3 +12,14 @@ export async function writeFigures(file: string | undefined, figures: Record<str
   await fs.writeFile(file, `${JSON.stringify(figures, null, 2)}\n`);
   console.log(`wrote ${file}`);
 }
+
+/** The value at percentile `p` (0–100) of `values`, nearest rank below; NaN for none. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  return [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))];
+}
+
+/** The median of `values` (the upper one of an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}

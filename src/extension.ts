@@ -134,11 +134,12 @@ export function activate(context: vscode.ExtensionContext): HearthApi | undefine
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chatView),
     registerModelCommands(modelCommands),
     registerDownloadCommands(installModel, modelDownloads, huggingFace),
-    registerOllamaCommands(engine, settings, () => modelsView.refresh(), log),
+    registerOllamaCommands(engine, settings, () => modelsFolder.notifyChanged(), log),
     registerLanguageModels({
       engine,
       settings,
-      modelsChanged: [modelsView.onDidChangeTreeData],
+      // Installs, removals, hand-copied files, Ollama pulls and deletes (not the Models view's redraws).
+      modelsChanged: [modelsFolder.onDidChange],
       watchModelsFolder: () => modelsFolder.ensureWatching(),
       log,
       // Measured only for Hearth's own tests (nothing is kept in normal use).

@@ -2,6 +2,7 @@
 // model's own tokenizer (the chat session adapts `Backend.countTokens` to `TokenCounter`); servers
 // give us no tokenizer, so their counts are estimated from characters and calibrated from the
 // prompt token counts the server reports after each answer. Plain data, no VS Code, no Node APIs.
+import { DEFAULT_CHARS_PER_TOKEN, ESTIMATE_MARGIN, estimateTokens } from "../engine/tokenEstimate";
 
 /** Counts the tokens of each text, in order: one call for all of a prompt's pieces. */
 export interface TokenCounter {
@@ -10,18 +11,11 @@ export interface TokenCounter {
   readonly roundTrip?: boolean;
 }
 
-/**
- * Where estimates start. Code and English prose run at about 3.5–4.5 characters per token with the
- * BPE vocabularies of current code models (Llama 3, Qwen 2.5, DeepSeek); indentation, symbols and
- * short identifiers pull code toward the low end. Starting low over-counts, which only costs a
- * little context, where under-counting makes the server refuse or silently cut the prompt.
- */
-export const DEFAULT_CHARS_PER_TOKEN = 3.5;
+/** Where estimates start, and their margin: the engine's estimate, which this one calibrates. */
+export { DEFAULT_CHARS_PER_TOKEN, ESTIMATE_MARGIN };
 /** Calibration never leaves this range: below 1 is not a tokenizer, above 6 is a miscount. */
 export const MIN_CHARS_PER_TOKEN = 1;
 export const MAX_CHARS_PER_TOKEN = 6;
-/** Estimates are raised by this much: a tokenizer's rate varies from one text to the next. */
-export const ESTIMATE_MARGIN = 1.1;
 /** Weight of a new sample in the moving average: a few answers move the ratio most of the way. */
 const SMOOTHING = 0.3;
 /** Shorter prompts say little: the chat template's own tokens dominate them. */
@@ -56,8 +50,7 @@ export class EstimatingTokenCounter implements TokenCounter {
 
   /** A safe estimate for one text: rounded up, with a margin, and at least one token if not empty. */
   estimate(text: string): number {
-    if (!text) return 0;
-    return Math.ceil((text.length / this.ratio) * ESTIMATE_MARGIN);
+    return estimateTokens(text, this.ratio);
   }
 
   count(texts: readonly string[], signal?: AbortSignal): Promise<number[]> {

@@ -19,6 +19,7 @@ import { CompletionFinisher } from "./pipeline/finishCompletion";
 import { InfillStream, type TextStream } from "./pipeline/infillStream";
 import { reuseInflight, type InflightRequest } from "./pipeline/inflightReuse";
 import { gateRequest } from "./pipeline/requestGate";
+import { untilAborted } from "../engine/untilAborted";
 
 export interface CompletionDocument extends LineSource {
   readonly languageId: string;
@@ -273,15 +274,7 @@ function documentKey(request: CompletionRequest): string {
   return `${request.document.languageId}\u0000${request.path ?? "untitled"}`;
 }
 
-/** The promise's value, or undefined as soon as `signal` aborts (the work goes on). */
+/** The promise's value, or undefined as soon as `signal` aborts or the promise fails (the work goes on). */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise((resolve) => {
-    const onAbort = () => resolve(undefined);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
-      () => (signal.removeEventListener("abort", onAbort), resolve(undefined)),
-    );
-  });
+  return untilAborted<T | undefined>(promise, signal, () => new Error("aborted")).catch(() => undefined);
 }

@@ -5,6 +5,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Backend } from "./backend";
 import { BackendError } from "./backendError";
+import { untilAborted } from "./untilAborted";
 
 export interface ServerToApprove {
   readonly backend: "ollama" | "openai";
@@ -62,7 +63,8 @@ export function withServerApproval<T extends Backend>(backend: T, server: () => 
       return undefined;
     }
     if (!target) return undefined;
-    const verdict = await untilAborted(approve(target, { ask: background.getStore() !== true }), signal, target.address);
+    // A probe with a timeout that ends while the question is open says so, not "the server did not answer".
+    const verdict = await untilAborted(approve(target, { ask: background.getStore() !== true }), signal, (aborted) => abortReason(aborted, target.address));
     if (verdict.allowed) return undefined;
     const settings = verdict.settings?.length ? verdict.settings : ["hearth.backend", ADDRESS_SETTING[target.backend]];
     return {
@@ -92,20 +94,6 @@ export function withServerApproval<T extends Backend>(backend: T, server: () => 
         return method.apply(target, args);
       };
     },
-  });
-}
-
-/**
- * The approval, or a rejection when the caller gives up first. A probe with a timeout that
- * ends while the question is open says so, rather than "the server did not answer".
- */
-function untilAborted(verdict: Promise<ServerVerdict>, signal: AbortSignal | undefined, address: string): Promise<ServerVerdict> {
-  if (!signal) return verdict;
-  if (signal.aborted) return Promise.reject(abortReason(signal, address));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal, address));
-    signal.addEventListener("abort", onAbort, { once: true });
-    void verdict.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
 

@@ -9,7 +9,7 @@ import { Emitter, type Disposable } from "./event";
 import { LlamaCppBackend } from "./llamaCpp/llamaCppBackend";
 import { LlamaWorkerClient } from "./llamaCpp/llamaWorkerClient";
 import { resolveThreads } from "./llamaCpp/threads";
-import type { LlamaRunSettings } from "./llamaCpp/workerProtocol";
+import type { GpuMemoryReport, LlamaRunSettings } from "./llamaCpp/workerProtocol";
 import { OllamaBackend } from "./ollama/ollamaBackend";
 import { OpenAiBackend } from "./openai/openAiBackend";
 import { resolveOllamaHost } from "./serverAddress";
@@ -84,7 +84,7 @@ export class Engine implements Disposable {
   }
 
   /** The GPU's memory as llama.cpp last reported it (after a model load), when it runs models on one. */
-  get gpuMemory(): { readonly gpu: string; readonly totalBytes: number; readonly freeBytes: number } | undefined {
+  get gpuMemory(): GpuMemoryReport | undefined {
     const backend = this.current?.backend;
     return backend instanceof LlamaCppBackend ? backend.gpuMemory : undefined;
   }

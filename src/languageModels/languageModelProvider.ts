@@ -9,7 +9,7 @@ import { fullTextOf, toChatMessages } from "./messageMapping";
 import type { ChatModelDescription } from "./modelDescriptions";
 import type { OfferedModels } from "./offeredModels";
 import { QueueFullError, RequestQueue } from "./requestQueue";
-import { estimateTokens } from "./tokenEstimate";
+import { estimateTokens } from "../engine/tokenEstimate";
 import { checkToolCall, toToolDefinitions } from "./toolCallParts";
 import { readCountable, readMessage } from "./vscodeParts";
 

@@ -33,6 +33,8 @@ export class OfferedModels implements Disposable {
   readonly onDidChange = this.changed.event;
   private last: { key: string; at: number; models: ChatModelDescription[] } | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
+  /** VS Code has been told about the models, or asked for them: only then are changes worth telling. */
+  private announced = false;
   /** Lists again after a listing failed (the server may be starting). */
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly subscriptions: Disposable[];
@@ -53,6 +55,7 @@ export class OfferedModels implements Disposable {
 
   /** The backend's models as VS Code is told about them; [] when the backend cannot list them now. */
   async list(signal?: AbortSignal): Promise<ChatModelDescription[]> {
+    this.announced = true;
     const key = this.surroundingsKey();
     if (this.last && this.last.key === key && performance.now() - this.last.at < FRESH_MS) return this.last.models;
     const models = await this.read(signal);
@@ -62,6 +65,7 @@ export class OfferedModels implements Disposable {
 
   /** Lists the models soon and tells VS Code about them (see registerLanguageModels). */
   announce(): void {
+    this.announced = true;
     this.settle();
   }
 
@@ -131,8 +135,9 @@ export class OfferedModels implements Disposable {
 
   /** After a burst of changes, lists again and tells VS Code only if the list is not what it was. */
   private settle(): void {
+    if (!this.announced) return; // nothing is listed (no worker started) before VS Code is told or asks
     clearTimeout(this.settleTimer);
-    this.settleTimer = setTimeout(() => void this.relist(), SETTLE_MS);
+    this.settleTimer = setTimeout(() => void this.relist().catch((error: Error) => this.options.log("warn", `Language models: listing failed: ${error.message}`)), SETTLE_MS);
   }
 
   private async relist(): Promise<void> {

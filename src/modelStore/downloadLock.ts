@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { promises as fs, readFileSync } from "node:fs";
 import * as os from "node:os";
+import { isNoHardLinks } from "./linkInPlace";
 import { errorCode } from "./modelFiles";
 
 export interface LockTiming {
@@ -157,7 +158,3 @@ function processIsAlive(pid: number): boolean {
   }
 }
 
-function isNoHardLinks(error: unknown): boolean {
-  const code = errorCode(error);
-  return code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "EXDEV";
-}

@@ -5,6 +5,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { downloadFailures, ModelDownloadError } from "./downloadErrors";
 import { localFileName, parseSplitPart, pathInFolder, type HubFileRef } from "./hubFileNames";
+import { linkInPlace } from "./linkInPlace";
 import { errorCode } from "./modelFiles";
 import { deletePartial, partialPath, type DownloadPlan } from "./partialDownloads";
 
@@ -59,25 +60,16 @@ export async function installVerified(plan: DownloadPlan, folder: string): Promi
       if (plan.replace) {
         await fs.rename(partial, target);
       } else {
-        await fs.link(partial, target);
-        await fs.rm(partial);
+        await linkInPlace(partial, target);
+        await fs.rm(partial, { force: true });
       }
     } catch (error) {
       if (errorCode(error) === "EEXIST") throw downloadFailures.alreadyInstalled(plan.name, path.basename(target), folder);
-      if (!plan.replace && isNoHardLinks(error)) {
-        await fs.rename(partial, target); // exFAT and some network shares have no hard links
-      } else {
-        throw error instanceof ModelDownloadError ? error : downloadFailures.notWritable(plan.name, folder, error);
-      }
+      throw error instanceof ModelDownloadError ? error : downloadFailures.notWritable(plan.name, folder, error);
     }
     await deletePartial(target);
   }
   return targets;
-}
-
-function isNoHardLinks(error: unknown): boolean {
-  const code = errorCode(error);
-  return code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "EXDEV";
 }
 
 /** Refuses a plan whose files are installed already (unless it replaces them). */

@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { fileExists, linkInPlace } from "../modelStore/linkInPlace";
 import { checkModelFile, errorCode, formatBytes } from "../modelStore/modelFiles";
 
 export class InstallError extends Error {}
@@ -22,7 +23,7 @@ export async function installModelFile(
 
   const target = path.join(modelsDirectory, path.basename(source));
   if (path.resolve(source) === path.resolve(target)) return target; // already in the folder
-  if (await exists(target)) {
+  if (await fileExists(target)) {
     throw new InstallError(
       `A model named ${path.basename(source)} is already installed in ${modelsDirectory}. Remove it first to replace it.`,
     );
@@ -32,7 +33,7 @@ export async function installModelFile(
   const partial = `${target}.${randomBytes(4).toString("hex")}.partial`;
   try {
     await copy(source, partial);
-    await putInPlace(partial, target);
+    await linkInPlace(partial, target);
   } catch (error) {
     if (errorCode(error) === "EEXIST") {
       throw new InstallError(`A model named ${path.basename(source)} was installed in ${modelsDirectory} meanwhile; nothing was changed.`);
@@ -47,28 +48,4 @@ export async function installModelFile(
     await fs.rm(partial, { force: true });
   }
   return target;
-}
-
-/**
- * Gives the complete copy its name. link() fails if a file of that name appeared meanwhile,
- * where rename() would replace it; on file systems without hard links (exFAT, some network
- * shares) rename() after a last check is the best there is.
- */
-async function putInPlace(partial: string, target: string): Promise<void> {
-  try {
-    await fs.link(partial, target);
-  } catch (error) {
-    if (!["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"].includes(errorCode(error) ?? "")) throw error;
-    if (await exists(target)) throw Object.assign(new Error("target exists"), { code: "EEXIST" });
-    await fs.rename(partial, target);
-  }
-}
-
-async function exists(filePath: string): Promise<boolean> {
-  try {
-    await fs.access(filePath);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -114,7 +114,6 @@ export class ModelDownloads implements vscode.Disposable {
   private report(outcome: DownloadOutcome, name: string): void {
     if (outcome.state === "installed") {
       this.log.info(`Downloaded ${name} into ${outcome.paths.join(", ")}${outcome.verified ? " (SHA-256 verified)" : ""}`);
-      this.folder.notifyChanged();
       const landedIn = path.dirname(outcome.paths[0]);
       if (path.resolve(landedIn) !== path.resolve(this.folder.directory)) {
         // Started before hearth.modelsDirectory changed: it finished where it started, so say where.

@@ -13,6 +13,7 @@ import { localFileName } from "../modelStore/hubFileNames";
 import { groupInstalledFiles } from "../modelStore/installedModels";
 import { shippedCatalog } from "../modelStore/modelCatalog";
 import { rolesUsingFile, MODEL_ROLES } from "../modelStore/modelRoles";
+import type { PartialDownload } from "../modelStore/partialDownloads";
 import type { ModelDownloads } from "./modelDownloads";
 import type { ModelsFolder } from "./modelsFolder";
 import type { ModelGroup, ModelTreeNode } from "./modelsTreeNodes";
@@ -32,6 +33,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
   readonly facts = new GgufFactsCache();
   private readonly groupNodes = new Map<ModelGroup, ModelTreeNode>();
   private progressTimer: NodeJS.Timeout | undefined;
+  private partialList: Promise<PartialDownload[]> | undefined;
 
   constructor(
     private readonly folder: ModelsFolder,
@@ -69,7 +71,16 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
   refresh(): void {
     clearTimeout(this.progressTimer);
     this.progressTimer = undefined;
+    this.partialList = undefined;
     this.changed.fire(undefined);
+  }
+
+  /**
+   * The partial downloads on disk, listed once per refresh: a progress redraw (once a second
+   * while downloading) reuses the list instead of reading the folder and every record again.
+   */
+  private listedPartials(): Promise<PartialDownload[]> {
+    return (this.partialList ??= this.downloads.partials());
   }
 
   async getChildren(element?: ModelTreeNode): Promise<ModelTreeNode[]> {
@@ -123,7 +134,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
     const groups: ModelGroup[] = [];
     if (this.settings.current.backend === "ollama") groups.push("ollama");
     groups.push("installed");
-    if (this.downloads.statuses().length || (await this.downloads.partials().catch(() => [])).length) groups.push("downloads");
+    if (this.downloads.statuses().length || (await this.listedPartials().catch(() => [])).length) groups.push("downloads");
     groups.push("recommended");
     // The same node objects each time, so one group can be redrawn alone.
     return groups.map((group) => {
@@ -135,7 +146,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
 
   private async downloadNodes(): Promise<ModelTreeNode[]> {
     const running: ModelTreeNode[] = this.downloads.statuses().map((status) => ({ kind: "download", status }));
-    const partials = await this.downloads.partials().catch((error: Error) => {
+    const partials = await this.listedPartials().catch((error: Error) => {
       this.log.warn(`Listing partial downloads: ${error.message}`);
       return [];
     });

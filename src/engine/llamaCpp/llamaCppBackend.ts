@@ -7,7 +7,7 @@ import type { Backend, BackendState, ChatMessage, Generation, GenerationOptions,
 import { BackendError } from "../backendError";
 import { BackendActivity } from "../backendActivity";
 import type { LlamaWorkerClient } from "./llamaWorkerClient";
-import type { LlamaModelFacts, LlamaRunSettings, SequenceNeeds } from "./workerProtocol";
+import type { GpuMemoryReport, LlamaModelFacts, LlamaRunSettings, SequenceNeeds } from "./workerProtocol";
 
 const CHAT_SETTING = "hearth.models.chat";
 const COMPLETION_SETTING = "hearth.models.completion";
@@ -29,7 +29,7 @@ export class LlamaCppBackend implements Backend {
   readonly onDidFinishRequest = this.activity.onDidFinishRequest;
   private readonly subscriptions;
   /** The GPU's memory as last reported by llama.cpp (after a load); undefined without a GPU. */
-  gpuMemory: { readonly gpu: string; readonly totalBytes: number; readonly freeBytes: number } | undefined;
+  gpuMemory: GpuMemoryReport | undefined;
   /** Header facts by path, modification time and chat format: a header is read once. */
   private readonly facts = new Map<string, Promise<LlamaModelFacts>>();
 

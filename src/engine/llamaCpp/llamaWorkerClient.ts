@@ -9,7 +9,7 @@ import { BackendError } from "../backendError";
 import { Emitter } from "../event";
 import type { Generation, LoadedModel } from "../backend";
 import { CrashLoopGuard, loadKey } from "./crashLoopGuard";
-import type { ResultByType, WorkerRequest, WorkerToHost } from "./workerProtocol";
+import type { GpuMemoryReport, ResultByType, WorkerRequest, WorkerToHost } from "./workerProtocol";
 
 export interface WorkerClientOptions {
   /** The worker's script (dist/llamaWorker.js in the extension). */
@@ -52,7 +52,7 @@ export class LlamaWorkerClient {
   private readonly exitEmitter = new Emitter<{ expected: boolean }>();
   private readonly loadedEmitter = new Emitter<LoadedModel>();
   private readonly unloadedEmitter = new Emitter<string>();
-  private readonly gpuEmitter = new Emitter<{ gpu: string; totalBytes: number; freeBytes: number }>();
+  private readonly gpuEmitter = new Emitter<GpuMemoryReport>();
   /** Notices already given: each is said once per session, not once per worker. */
   private readonly noticesGiven = new Set<string>();
   readonly onNotice = this.noticeEmitter.event;

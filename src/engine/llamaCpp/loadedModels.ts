@@ -7,6 +7,7 @@ import type * as NodeLlamaCpp from "node-llama-cpp" with { "resolution-mode": "i
 import type { LoadedModel } from "../backend";
 import { assertModelFileUsable, describeLoadFailure } from "./modelFileErrors";
 import { BackendError } from "../backendError";
+import { untilAborted } from "../untilAborted";
 import { ModelContext, unionShape } from "./modelContext";
 import type { InfillState } from "./workerInfill";
 import type { LlamaRunSettings, SequenceNeeds, WorkerToHost } from "./workerProtocol";
@@ -81,7 +82,7 @@ export class LoadedModels {
     for (;;) {
       if (signal?.aborted) throw requestCancelled(entry.modelPath);
       const pending = entry.context;
-      const current = pending && (await untilAborted(pending.catch(() => undefined), signal, entry.modelPath));
+      const current = pending && (await untilAborted(pending.catch(() => undefined), signal, () => requestCancelled(entry.modelPath)));
       if (current && !current.retired && current.covers(needs)) return current.use(work);
       if (entry.context !== pending) continue; // another request is replacing it: wait for that one
       const shape = unionShape(current?.shape, needs);
@@ -98,7 +99,7 @@ export class LoadedModels {
       entry.context = replacing;
       // A context that could not be made is tried again by the next request, not remembered.
       replacing.catch(() => entry.context === replacing && (entry.context = undefined));
-      await untilAborted(replacing, signal, entry.modelPath); // then take it as any request would
+      await untilAborted(replacing, signal, () => requestCancelled(entry.modelPath)); // then take it as any request would
     }
   }
 
@@ -157,7 +158,7 @@ export class LoadedModels {
       setImmediate(() => entry.waiting === 0 && !entry.settled && entry.controller.abort());
     };
     try {
-      return await untilAborted(entry.loading, signal, modelPath);
+      return await untilAborted(entry.loading, signal, () => requestCancelled(modelPath));
     } finally {
       leave();
     }
@@ -254,20 +255,4 @@ function loadCancelled(modelPath: string): BackendError {
 
 function requestCancelled(modelPath: string): BackendError {
   return new BackendError("cancelled", `The request for ${modelPath} was cancelled while the model was being made ready.`);
-}
-
-/** `promise`, or a "cancelled" error as soon as `signal` aborts (the work itself goes on for others). */
-async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, modelPath: string): Promise<T> {
-  if (!signal) return await promise;
-  if (signal.aborted) throw requestCancelled(modelPath);
-  let onAbort: () => void = () => undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(requestCancelled(modelPath));
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([promise, aborted]);
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-  }
 }

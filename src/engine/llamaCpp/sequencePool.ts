@@ -130,22 +130,25 @@ export class SequencePool<S> {
       const own = idle.find((lane) => lane.conversation === request.conversation);
       if (own) return own;
     }
-    // A request with a conversation of its own never takes another conversation's sequence by its prompt.
-    const takable = idle.filter((lane) => request.conversation === undefined || lane.conversation === undefined || lane.conversation === request.conversation);
     const prompt = request.prompt ?? [];
-    const shared = (lane: Lane<S>) => commonPrefix(this.cachedTokens(lane.sequence), prompt);
+    // Each sequence's cache is read and compared once (node-llama-cpp copies the token list on each read).
+    const seen = idle.map((lane) => {
+      const cached = this.cachedTokens(lane.sequence).length;
+      return { lane, cached, shared: cached === 0 ? 0 : commonPrefix(this.cachedTokens(lane.sequence), prompt) };
+    });
+    // A request with a conversation of its own never takes another conversation's sequence by its prompt.
+    const takable = seen.filter(({ lane }) => request.conversation === undefined || lane.conversation === undefined || lane.conversation === request.conversation);
+    const bySharing = [...takable].sort((a, b) => b.shared - a.shared);
     // 1. A sequence whose cache begins this prompt: the prompt continues that conversation. Nearly
     // all of it, not all: the answer it generated may come back re-rendered a little differently.
-    const continued = takable
-      .filter((lane) => this.cachedTokens(lane.sequence).length > 0 && shared(lane) >= this.cachedTokens(lane.sequence).length * CONTINUATION_SHARE)
-      .sort((a, b) => shared(b) - shared(a))[0];
-    if (continued) return continued;
+    const continued = bySharing.find(({ cached, shared }) => cached > 0 && shared >= cached * CONTINUATION_SHARE);
+    if (continued) return continued.lane;
     // 2. An empty sequence: better than pushing out another conversation that only shares a system prompt.
-    const empty = idle.find((lane) => this.cachedTokens(lane.sequence).length === 0);
-    if (empty) return empty;
+    const empty = seen.find(({ cached }) => cached === 0);
+    if (empty) return empty.lane;
     // 3. The one sharing the most, when that is a real share of the prompt (an answer regenerated, an edited message).
-    const most = takable.map((lane) => ({ lane, tokens: shared(lane) })).sort((a, b) => b.tokens - a.tokens)[0];
-    if (most && prompt.length > 0 && most.tokens >= prompt.length / 2) return most.lane;
+    const most = bySharing[0];
+    if (most && prompt.length > 0 && most.shared >= prompt.length / 2) return most.lane;
     // 4. The one used longest ago.
     return idle.reduce((oldest, lane) => (lane.lastUsed < oldest.lastUsed ? lane : oldest));
   }

@@ -23,6 +23,13 @@ export interface SamplingOptions {
   readonly temperature?: number;
 }
 
+/** The GPU llama.cpp runs models on and its memory, as last reported after a load. */
+export interface GpuMemoryReport {
+  readonly gpu: string;
+  readonly totalBytes: number;
+  readonly freeBytes: number;
+}
+
 /** What the worker reads from a GGUF header without loading the model (a "facts" request). */
 export interface LlamaModelFacts {
   readonly architecture?: string;
