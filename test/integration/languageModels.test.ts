@@ -114,7 +114,11 @@ describe("language models (vscode.lm)", function () {
       const response = await model.sendRequest([vscode.LanguageModelChatMessage.User("Tell a story.")], { modelOptions: { maxTokens: 64 } }, cancel.token);
       cancel.cancel();
       const started = performance.now();
-      await readAll(response).catch((error: Error) => assert.ok(error instanceof vscode.CancellationError || /cancel/i.test(error.message), `ended as cancelled, not ${error.message}`));
+      const { text } = await readAll(response).catch((error: Error) => {
+        assert.ok(error instanceof vscode.CancellationError || /cancel/i.test(error.message), `ended as cancelled, not ${error.message}`);
+        return { text: "" };
+      });
+      assert.equal(text, "", "nothing was written after the cancel");
       assert.ok(performance.now() - started < 5_000, "the stream ended soon after the cancel");
     } finally {
       cancel.dispose();
@@ -192,6 +196,7 @@ describe("language models (vscode.lm)", function () {
       if (run >= 0 && api.languageModelFirstPartMs.length > reportedBefore) inProvider.push(api.languageModelFirstPartMs.at(-1)!);
     }
     assert.ok(viaApi.length >= 5 && viaEngine.length >= 5, "enough runs produced a token");
+    assert.equal(inProvider.length, viaApi.length, "the provider reported its first piece on every run");
     const overhead = median(viaApi) - median(viaEngine);
     // The round trip alone (no streaming): a token count through vscode.lm against the engine's.
     const countViaApi: number[] = [];

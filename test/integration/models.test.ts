@@ -189,7 +189,8 @@ describe("models", () => {
     }
     assert.deepEqual(order, ["unload starts; file present", "unload done; file present", "command done; file gone"]);
     const state = api.engine.state;
-    assert.ok(state.kind !== "idle" || !state.loaded.some((model) => model.name === file), "nothing loaded from the deleted file");
+    assert.equal(state.kind, "idle");
+    assert.ok(state.kind === "idle" && !state.loaded.some((model) => model.name === file), "nothing loaded from the deleted file");
   });
 
   it("Remove Model… keeps the file when the user cancels", async () => {

@@ -85,6 +85,7 @@ describe("server approval", () => {
     if (asBackend.countTokens) await refusal(asBackend.countTokens("qwen", ["x"]));
     assert.equal(await backend.contextWindow("qwen"), undefined);
     assert.deepEqual(openAi.requests, [], "the server received nothing");
+    assert.ok(asked.length > 0, "the user was asked");
     assert.ok(asked.every((server) => server.backend === "openai" && server.address === openAi.url));
     backend.dispose();
   });

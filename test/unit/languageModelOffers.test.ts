@@ -7,7 +7,7 @@ import { Emitter } from "../../src/engine/event";
 import { ASSUMED_CONTEXT_WINDOW, describeChatModel, type ModelSurroundings } from "../../src/languageModels/modelDescriptions";
 import { OfferedModels } from "../../src/languageModels/offeredModels";
 import { QueueFullError, RequestQueue } from "../../src/languageModels/requestQueue";
-import { estimateTokens } from "../../src/languageModels/tokenEstimate";
+import { estimateTokens } from "../../src/engine/tokenEstimate";
 
 const format = (message: string, ...args: Array<string | number | boolean>) => message.replace(/\{(\d+)\}/g, (_, index: string) => String(args[Number(index)]));
 const llamaCpp: ModelSurroundings = { kind: "llamaCpp", location: "llama.cpp on this machine", contextSizeSetting: 4096, maxAnswerTokens: 2048 };

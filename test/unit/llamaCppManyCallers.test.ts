@@ -216,7 +216,6 @@ describe("llama.cpp with many callers (worker process)", function () {
       const plain = await backend.chat(TINY, [say("Read package.json")], { maxTokens: 6 });
       const answer = await backend.chat(TINY, [say("Read package.json")], { maxTokens: 6, tools });
       assert.ok(answer.usage.promptTokens > plain.usage.promptTokens + 10, `the tool was laid out in the prompt: ${plain.usage.promptTokens} → ${answer.usage.promptTokens} tokens`);
-      for (const call of answer.toolCalls ?? []) assert.equal(call.name, "readFile");
       settings.run = { ...settings.run, chatFormat: "auto" };
       const refused = await backendFailure(backend.chat(TINY, [say("Read package.json")], { maxTokens: 6, tools, toolMode: "required" }));
       assert.equal(refused.code, "toolsUnsupported");

@@ -156,7 +156,7 @@ describe("Ollama backend: tool calls", () => {
   });
 
   it("a cancelled answer returns no calls to run, even ones already received", async () => {
-    ollama.options.lineDelayMs = 40;
+    ollama.options.lineDelayMs = 100; // the abort (150 ms) falls between the two calls with room to spare on a busy machine
     ollama.options.toolAnswer = () => ({
       text: ["Checking"],
       calls: [
@@ -169,7 +169,7 @@ describe("Ollama backend: tool calls", () => {
     const answer = await backend.chat(
       "qwen2.5-coder:7b",
       question,
-      { tools: [readFile], onChunk: () => setTimeout(() => controller.abort(), 60) },
+      { tools: [readFile], onChunk: () => setTimeout(() => controller.abort(), 150) },
       controller.signal,
     );
     assert.equal(answer.stopReason, "cancelled");
