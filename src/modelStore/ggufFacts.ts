@@ -78,7 +78,4 @@ export class GgufFactsCache {
     return facts;
   }
 
-  forget(filePath: string): void {
-    this.entries.delete(filePath);
-  }
 }

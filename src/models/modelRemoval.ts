@@ -66,9 +66,13 @@ async function unloadIfLoaded(filePath: string, engine: Engine, log: vscode.LogO
 }
 
 /** Clears `hearth.models.<role>` wherever (user, workspace, each folder) it names `filePath`. */
-export async function clearSettingsNaming(filePath: string, directory: string): Promise<ModelRole[]> {
+export function clearSettingsNaming(filePath: string, directory: string): Promise<ModelRole[]> {
+  return clearModelSettings((value) => typeof value === "string" && path.resolve(resolveModelPath(value, directory) ?? "") === filePath);
+}
+
+/** Clears `hearth.models.<role>` wherever (user, workspace, each folder) its value `names` the model. */
+export async function clearModelSettings(names: (value: unknown) => boolean): Promise<ModelRole[]> {
   const cleared = new Set<ModelRole>();
-  const names = (value: unknown) => typeof value === "string" && path.resolve(resolveModelPath(value, directory) ?? "") === filePath;
   const scopes: Array<{ configuration: vscode.WorkspaceConfiguration; folder: boolean }> = [
     { configuration: vscode.workspace.getConfiguration("hearth"), folder: false },
     ...(vscode.workspace.workspaceFolders ?? []).map((folder) => ({ configuration: vscode.workspace.getConfiguration("hearth", folder.uri), folder: true })),

@@ -30,7 +30,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
   private readonly subscriptions: vscode.Disposable[];
   /** The last listing error shown, so an unreadable folder is reported once, not on every refresh. */
   private lastError: string | undefined;
-  readonly facts = new GgufFactsCache();
+  private readonly facts = new GgufFactsCache();
   private readonly groupNodes = new Map<ModelGroup, ModelTreeNode>();
   private progressTimer: NodeJS.Timeout | undefined;
   private partialList: Promise<PartialDownload[]> | undefined;

@@ -6,7 +6,7 @@ import type { SettingsService } from "../config/settingsService";
 import type { Engine } from "../engine/engine";
 import { OllamaBackend } from "../engine/ollama/ollamaBackend";
 import { formatBytes } from "../modelStore/modelFiles";
-import { clearOllamaSettingsNaming } from "./ollamaSettings";
+import { clearModelSettings } from "./modelRemoval";
 import type { ModelTreeNode } from "./modelsTreeNodes";
 
 export function registerOllamaCommands(engine: Engine, settings: SettingsService, refresh: () => void, log: vscode.LogOutputChannel): vscode.Disposable {
@@ -82,7 +82,7 @@ export function registerOllamaCommands(engine: Engine, settings: SettingsService
       return false;
     }
     log.info(`Deleted ${model} from Ollama.`);
-    await clearOllamaSettingsNaming(model);
+    await clearModelSettings((value) => value === model); // a model deleted from Ollama is named nowhere any more
     refresh();
     return true;
   };
