@@ -179,10 +179,15 @@ describe("Hearth chat in VS Code", function () {
     const input = page.locator(".quick-input-widget input");
     await input.waitFor();
     // The dialog fills in its starting folder (and file name) a moment after it opens, which can
-    // land on top of what was typed: type until the path stays as typed.
+    // land on top of what was typed: type until the path has stayed as typed for a while.
     const value = () => input.inputValue();
-    for (let attempt = 0; attempt < 10 && (await value()) !== file; attempt++) {
-      await input.fill(file);
+    let steady = 0;
+    for (let attempt = 0; attempt < 20 && steady < 2; attempt++) {
+      if ((await value()) === file) steady++;
+      else {
+        steady = 0;
+        await input.fill(file);
+      }
       await page.waitForTimeout(300);
     }
     assert.equal(await value(), file);
