@@ -26,6 +26,7 @@ import { ModelsFolder } from "./models/modelsFolder";
 import { ModelsTreeProvider } from "./models/modelsTreeProvider";
 import { registerOllamaCommands } from "./models/ollamaCommands";
 import { registerLanguageModels } from "./languageModels/registerLanguageModels";
+import type { LanguageModelRequestTrace } from "./languageModels/languageModelProvider";
 
 /** What activate() returns in test mode only: the parts integration tests look at. Other extensions get nothing. */
 export interface HearthApi {
@@ -42,8 +43,8 @@ export interface HearthApi {
   readonly extensionMode: vscode.ExtensionMode;
   /** How long activate() took (the integration suite records it). */
   readonly activationMs: number;
-  /** Per vscode.lm answer, ms from VS Code's request to Hearth reporting the first piece. */
-  readonly languageModelFirstPartMs: readonly number[];
+  /** The vscode.lm requests Hearth's provider received and ended, and each answer's first-piece time. */
+  readonly languageModelRequests: Readonly<LanguageModelRequestTrace>;
 }
 
 const LAST_CONVERSATION_KEY = "hearth.chat.lastConversation";
@@ -51,7 +52,7 @@ let stopChat: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): HearthApi | undefined {
   const activationStarted = performance.now();
-  const languageModelFirstPartMs: number[] = [];
+  const languageModelRequests: LanguageModelRequestTrace = { received: 0, settled: 0, firstPartMs: [] };
   const log = vscode.window.createOutputChannel("Hearth", { log: true });
   const settings = new SettingsService(log);
   const modelsFolder = new ModelsFolder(settings, path.join(context.globalStorageUri.fsPath, "models"));
@@ -143,7 +144,7 @@ export function activate(context: vscode.ExtensionContext): HearthApi | undefine
       watchModelsFolder: () => modelsFolder.ensureWatching(),
       log,
       // Measured only for Hearth's own tests (nothing is kept in normal use).
-      onFirstPart: context.extensionMode === vscode.ExtensionMode.Test ? (milliseconds) => languageModelFirstPartMs.push(milliseconds) : undefined,
+      trace: context.extensionMode === vscode.ExtensionMode.Test ? languageModelRequests : undefined,
     }),
     registerChatCommands(chatView, settings, log),
     vscode.commands.registerCommand("hearth.newConversation", async () => {
@@ -184,7 +185,7 @@ export function activate(context: vscode.ExtensionContext): HearthApi | undefine
     completions,
     extensionMode: context.extensionMode,
     activationMs: performance.now() - activationStarted,
-    languageModelFirstPartMs,
+    languageModelRequests,
   };
 }
 

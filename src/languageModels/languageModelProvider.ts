@@ -17,6 +17,17 @@ import { readCountable, readMessage } from "./vscodeParts";
 const CONCURRENT_REQUESTS = 2;
 const WAITING_REQUESTS = 128;
 
+/**
+ * What Hearth's own tests observe of the requests VS Code hands the provider: how many came and
+ * ended (answered, refused or failed), and per answer the ms from VS Code's request to the first
+ * piece reported. Only in ExtensionMode.Test; nothing is kept in normal use.
+ */
+export interface LanguageModelRequestTrace {
+  received: number;
+  settled: number;
+  readonly firstPartMs: number[];
+}
+
 export class HearthLanguageModelProvider implements vscode.LanguageModelChatProvider<ChatModelDescription> {
   readonly onDidChangeLanguageModelChatInformation: vscode.Event<void>;
   private readonly queue = new RequestQueue(CONCURRENT_REQUESTS, WAITING_REQUESTS);
@@ -25,8 +36,7 @@ export class HearthLanguageModelProvider implements vscode.LanguageModelChatProv
     private readonly backend: () => Backend,
     private readonly models: OfferedModels,
     private readonly log: vscode.LogOutputChannel,
-    /** Told, per answer, how long after VS Code asked the first piece was reported (the integration suite measures with it). */
-    private readonly onFirstPart?: (milliseconds: number) => void,
+    private readonly trace?: LanguageModelRequestTrace,
   ) {
     this.onDidChangeLanguageModelChatInformation = (listener, thisArgs, disposables) => {
       const subscription = models.onDidChange(() => {
@@ -42,6 +52,21 @@ export class HearthLanguageModelProvider implements vscode.LanguageModelChatProv
   }
 
   async provideLanguageModelChatResponse(
+    model: ChatModelDescription,
+    messages: readonly vscode.LanguageModelChatRequestMessage[],
+    options: vscode.ProvideLanguageModelChatResponseOptions,
+    progress: vscode.Progress<vscode.LanguageModelResponsePart>,
+    token: vscode.CancellationToken,
+  ): Promise<void> {
+    if (this.trace) this.trace.received++;
+    try {
+      await this.answer(model, messages, options, progress, token);
+    } finally {
+      if (this.trace) this.trace.settled++;
+    }
+  }
+
+  private async answer(
     model: ChatModelDescription,
     messages: readonly vscode.LanguageModelChatRequestMessage[],
     options: vscode.ProvideLanguageModelChatResponseOptions,
@@ -66,7 +91,7 @@ export class HearthLanguageModelProvider implements vscode.LanguageModelChatProv
         if (token.isCancellationRequested) return;
         if (!reported) {
           reported = true;
-          this.onFirstPart?.(performance.now() - asked);
+          this.trace?.firstPartMs.push(performance.now() - asked);
         }
         progress.report(new vscode.LanguageModelTextPart(text));
       },

@@ -4,7 +4,7 @@
 import * as vscode from "vscode";
 import type { HearthSettings } from "../config/settings";
 import type { Backend } from "../engine/backend";
-import { HearthLanguageModelProvider } from "./languageModelProvider";
+import { HearthLanguageModelProvider, type LanguageModelRequestTrace } from "./languageModelProvider";
 import { OfferedModels } from "./offeredModels";
 
 export const LANGUAGE_MODEL_VENDOR = "hearth";
@@ -20,8 +20,8 @@ export interface LanguageModelsDependencies {
   /** Starts watching the models folder for GGUF files added or removed by hand. */
   readonly watchModelsFolder: () => void;
   readonly log: vscode.LogOutputChannel;
-  /** Told how long each answer's first piece took from VS Code's request (see HearthLanguageModelProvider). */
-  readonly onFirstPart?: (milliseconds: number) => void;
+  /** Counts and timings of the provider's requests, for Hearth's own tests (see LanguageModelRequestTrace). */
+  readonly trace?: LanguageModelRequestTrace;
 }
 
 export function registerLanguageModels(dependencies: LanguageModelsDependencies): vscode.Disposable {
@@ -42,7 +42,7 @@ export function registerLanguageModels(dependencies: LanguageModelsDependencies)
     log: (level, message) => log[level](message),
   });
   try {
-    const registration = vscode.lm.registerLanguageModelChatProvider(LANGUAGE_MODEL_VENDOR, new HearthLanguageModelProvider(() => engine.backend, models, log, dependencies.onFirstPart));
+    const registration = vscode.lm.registerLanguageModelChatProvider(LANGUAGE_MODEL_VENDOR, new HearthLanguageModelProvider(() => engine.backend, models, log, dependencies.trace));
     // VS Code asks a vendor for its models only when a caller selects them or the vendor says they
     // changed: saying so once puts Hearth's models in the chat's model picker without the user
     // having to add them through Manage Models. Describing them may start the llama.cpp worker

@@ -143,18 +143,42 @@ describe("language models (vscode.lm)", function () {
   });
 
   it("answers a hundred requests sent at once (or refuses some clearly), and the worker stays up", async () => {
+    const api = await hearth();
     const model = await hearthModel(MODEL);
-    const outcomes = await Promise.all(
-      Array.from({ length: 100 }, (_, index) =>
-        model.sendRequest([vscode.LanguageModelChatMessage.User(`Say ${index}.`)], { modelOptions: { maxTokens: 4 } }).then(
-          async (response) => ({ ok: true as const, text: (await readAll(response)).text }),
-          (error: Error) => ({ ok: false as const, text: error.message }),
+    const settledBefore = api.languageModelRequests.settled;
+    const cancels = Array.from({ length: 100 }, () => new vscode.CancellationTokenSource());
+    const outcomes: Array<{ ok: boolean; text: string } | undefined> = Array.from({ length: 100 }, () => undefined);
+    const all = Promise.all(
+      cancels.map((cancel, index) =>
+        model.sendRequest([vscode.LanguageModelChatMessage.User(`Say ${index}.`)], { modelOptions: { maxTokens: 4 } }, cancel.token).then(
+          async (response) => (outcomes[index] = { ok: true, text: (await readAll(response)).text }),
+          (error: Error) => (outcomes[index] = { ok: false, text: error.message }),
         ),
       ),
     );
-    const refused = outcomes.filter((outcome) => !outcome.ok);
-    for (const refusal of refused) assert.match(refusal.text, /Hearth is busy/);
-    assert.ok(outcomes.filter((outcome) => outcome.ok).length >= 50, `most were answered (${refused.length} refused)`);
+    try {
+      // Hearth must end every request it is handed. VS Code numbers its requests with random ids
+      // below 1e6 (Math.random() * 1e6 | 0, on both sides of its RPC) and keeps them in maps: with
+      // a hundred in flight, two share an id about once in a hundred runs, and the first one's
+      // stream is never ended by VS Code. So: once Hearth has ended all hundred, VS Code gets 10 s
+      // to deliver; a stream still open after that is VS Code's, counted and cancelled.
+      const hearthEndedAll = eventually(() => api.languageModelRequests.settled - settledBefore >= 100, "Hearth's provider ending all hundred requests", 100_000).then(
+        () => new Promise((resolve) => setTimeout(resolve, 10_000)),
+      );
+      hearthEndedAll.catch(() => undefined); // when every stream ended first, nobody waits for it
+      await Promise.race([all, hearthEndedAll]);
+      const lost = outcomes.filter((outcome) => outcome === undefined).length;
+      if (lost > 0) console.log(`      VS Code lost ${lost} of the hundred responses after Hearth had ended them (request id collision)`);
+      assert.ok(lost <= 2, `${lost} responses never reached the caller although Hearth ended every request`);
+      const refused = outcomes.filter((outcome) => outcome && !outcome.ok);
+      for (const refusal of refused) assert.match(refusal!.text, /Hearth is busy/);
+      assert.ok(outcomes.filter((outcome) => outcome?.ok).length >= 50, `most were answered (${refused.length} refused)`);
+    } finally {
+      for (const cancel of cancels) {
+        cancel.cancel();
+        cancel.dispose();
+      }
+    }
     const after = await readAll(await model.sendRequest([vscode.LanguageModelChatMessage.User("Still there?")], { modelOptions: { maxTokens: 4 } }));
     assert.ok(after.text.length > 0, "the worker still answers");
   });
@@ -189,11 +213,11 @@ describe("language models (vscode.lm)", function () {
       if (run >= 0 && first !== undefined) viaEngine.push(first - started);
       started = performance.now();
       first = undefined;
-      const reportedBefore = api.languageModelFirstPartMs.length;
+      const reportedBefore = api.languageModelRequests.firstPartMs.length;
       const response = await model.sendRequest([vscode.LanguageModelChatMessage.User(question)], { modelOptions: { maxTokens: 8 } });
       for await (const chunk of response.text) if (chunk) first ??= performance.now();
       if (run >= 0 && first !== undefined) viaApi.push(first - started);
-      if (run >= 0 && api.languageModelFirstPartMs.length > reportedBefore) inProvider.push(api.languageModelFirstPartMs.at(-1)!);
+      if (run >= 0 && api.languageModelRequests.firstPartMs.length > reportedBefore) inProvider.push(api.languageModelRequests.firstPartMs.at(-1)!);
     }
     assert.ok(viaApi.length >= 5 && viaEngine.length >= 5, "enough runs produced a token");
     assert.equal(inProvider.length, viaApi.length, "the provider reported its first piece on every run");

@@ -53,12 +53,29 @@ async function main(): Promise<number> {
         resolve(1);
       }, TIMEOUT_MS).unref(),
     );
-    return await Promise.race([exited, timeout]);
+    const code = await Promise.race([exited, timeout]);
+    if (code !== 0) console.error(`\nThe end of Hearth's log (all of it: test-results/integration-hearth.log):\n${(await keepHearthLog(server.userDataDir)).split("\n").slice(-40).join("\n")}`);
+    return code;
   } finally {
     await browser.close();
     await server.stop();
+    await keepHearthLog(server.userDataDir);
     await fs.rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Hearth's own output channel (its log of loads, requests and failures) kept under test-results/,
+ * so a failed CI run says what the engine did; the scratch folder it was written in goes.
+ */
+async function keepHearthLog(userDataDir: string): Promise<string> {
+  const logs = path.join(userDataDir, "logs");
+  const entries = await fs.readdir(logs, { recursive: true }).catch(() => [] as string[]);
+  const hearthLogs = entries.filter((entry) => /(^|[\\/])Hearth\.log$/.test(entry));
+  const kept = path.join(repositoryRoot, "test-results", "integration-hearth.log");
+  const texts = await Promise.all(hearthLogs.map((entry) => fs.readFile(path.join(logs, entry), "utf8").catch(() => "")));
+  await fs.writeFile(kept, texts.join("\n"));
+  return texts.join("\n");
 }
 
 function isWorkbenchNoise(text: string): boolean {
