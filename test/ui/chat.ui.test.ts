@@ -3,26 +3,18 @@
 // (streamed slowly, with code blocks, or carrying hostile HTML), so what the page shows is known.
 import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import type { Browser, FrameLocator, Page, Request } from "playwright-core";
-import { launchBrowser } from "../support/browser";
-import { installExtension, QUIET_WORKBENCH, startCodeServer, type CodeServer } from "../support/codeServer";
+import type { FrameLocator, Page, Request } from "playwright-core";
 import { startFakeOpenAiServer, type FakeOpenAiServer } from "../support/fakeOpenAiServer";
-import { fixturesDirectory, repositoryRoot } from "../support/fixtures";
 import { startLoopbackServer, type LoopbackServer } from "../support/loopbackServer";
 import { hostileAnswer, scriptedAnswer } from "../support/scriptedAnswers";
 import { openFileAtNewLastLine } from "../support/workbench";
-import { packagedVsix } from "./vsix";
-
-const screenshots = path.join(repositoryRoot, "test-results", "ui");
+import { openWorkbench, screenshots, type UiWorkbench } from "./uiWorkbench";
 
 describe("Hearth chat in VS Code", function () {
   this.timeout(120_000);
-  let scratch: string;
+  let workbench: UiWorkbench | undefined;
   let workspace: string;
-  let server: CodeServer;
-  let browser: Browser;
   let page: Page;
   let model: FakeOpenAiServer;
   /** Where hostile answers try to load things from; nothing may ever reach it. */
@@ -30,45 +22,26 @@ describe("Hearth chat in VS Code", function () {
   const requests: string[] = [];
 
   before(async () => {
-    scratch = await fs.mkdtemp(path.join(os.tmpdir(), "hearth-ui-chat-"));
-    workspace = path.join(scratch, "workspace");
-    await fs.cp(path.join(fixturesDirectory, "workspace"), workspace, { recursive: true });
-    await fs.mkdir(screenshots, { recursive: true });
     attacker = await startLoopbackServer((_request, response) => response.end("pwned"));
     model = await startFakeOpenAiServer({ models: ["coder"], delayMs: 40, reply: (question) => (/hostile/i.test(question) ? hostileAnswer(attacker.url) : scriptedAnswer(question)) });
-
-    await installExtension(await packagedVsix(), scratch);
-    server = await startCodeServer({
-      scratch,
-      machineSettings: { "hearth.openai.baseUrl": `${model.url}/v1` },
-      userSettings: {
-        "hearth.backend": "openai",
-        "hearth.models.chat": "coder",
-        ...QUIET_WORKBENCH,
-        "files.simpleDialog.enable": true,
-      },
+    workbench = await openWorkbench({
+      name: "chat",
+      machineSettings: () => ({ "hearth.openai.baseUrl": `${model.url}/v1` }),
+      userSettings: { "hearth.backend": "openai", "hearth.models.chat": "coder", "files.simpleDialog.enable": true },
+      beforeOpen: (opened) => opened.on("request", (request: Request) => requests.push(request.url())),
     });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on("request", (request: Request) => requests.push(request.url()));
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-    await page.locator(".monaco-workbench .activitybar").waitFor({ timeout: 60_000 });
+    ({ workspace, page } = workbench);
     await openChat();
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === "failed" && page) {
-      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
-      await page.screenshot({ path: path.join(screenshots, `failed-chat-${name}.png`) });
-    }
+    await workbench?.screenshotIfFailed(this.currentTest);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
+    await workbench?.close();
     await model?.close();
     await attacker?.close();
-    if (scratch) await fs.rm(scratch, { recursive: true, force: true });
   });
 
   const chat = (): FrameLocator => page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");

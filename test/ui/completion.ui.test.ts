@@ -3,54 +3,35 @@
 // editor and Tab accepts it. The model is an OpenAI-compatible server on loopback whose
 // completion is scripted, so the screenshot shows readable code.
 import * as assert from "node:assert/strict";
-import { promises as fs } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { launchBrowser } from "../support/browser";
-import { installExtension, QUIET_WORKBENCH, startCodeServer, type CodeServer } from "../support/codeServer";
+import type { Page } from "playwright-core";
 import { startFakeOpenAiServer, type FakeOpenAiServer } from "../support/fakeOpenAiServer";
-import { fixturesDirectory, repositoryRoot } from "../support/fixtures";
 import { openFileAtNewLastLine } from "../support/workbench";
-import { packagedVsix } from "./vsix";
-
-const screenshots = path.join(repositoryRoot, "test-results", "ui");
+import { openWorkbench, screenshots, type UiWorkbench } from "./uiWorkbench";
 
 describe("Hearth inline completions in VS Code", function () {
   this.timeout(120_000);
-  let scratch: string;
-  let server: CodeServer;
-  let browser: Browser;
+  let workbench: UiWorkbench | undefined;
   let page: Page;
   let model: FakeOpenAiServer;
 
   before(async () => {
-    scratch = await fs.mkdtemp(path.join(os.tmpdir(), "hearth-ui-completion-"));
-    const workspace = path.join(scratch, "workspace");
-    await fs.cp(path.join(fixturesDirectory, "workspace"), workspace, { recursive: true });
-    await fs.mkdir(screenshots, { recursive: true });
     model = await startFakeOpenAiServer({ models: ["coder"], words: ["return", " a", " *", " b;"] });
-    await installExtension(await packagedVsix(), scratch);
-    server = await startCodeServer({
-      scratch,
-      machineSettings: { "hearth.openai.baseUrl": `${model.url}/v1` },
-      userSettings: { "hearth.backend": "openai", "hearth.models.completion": "coder", ...QUIET_WORKBENCH },
+    workbench = await openWorkbench({
+      name: "completion",
+      machineSettings: () => ({ "hearth.openai.baseUrl": `${model.url}/v1` }),
+      userSettings: { "hearth.backend": "openai", "hearth.models.completion": "coder" },
     });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-    await page.locator(".monaco-workbench .activitybar").waitFor({ timeout: 60_000 });
+    page = workbench.page;
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === "failed" && page) await page.screenshot({ path: path.join(screenshots, "failed-completion.png") });
+    await workbench?.screenshotIfFailed(this.currentTest);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
+    await workbench?.close();
     await model?.close();
-    if (scratch) await fs.rm(scratch, { recursive: true, force: true });
   });
 
   it("ghost text appears as the user types, and Tab accepts it", async () => {

@@ -3,61 +3,38 @@
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promises as fs } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import type { Browser, FrameLocator, Page } from "playwright-core";
-import { launchBrowser } from "../support/browser";
-import { installExtension, QUIET_WORKBENCH, startCodeServer, type CodeServer } from "../support/codeServer";
-import { fixturesDirectory, repositoryRoot, tinyFimModel, tinyModel } from "../support/fixtures";
-import { packagedVsix } from "./vsix";
-
-const screenshots = path.join(repositoryRoot, "test-results", "ui");
+import type { FrameLocator, Page } from "playwright-core";
+import type { CodeServer } from "../support/codeServer";
+import { tinyFimModel, tinyModel } from "../support/fixtures";
+import { openWorkbench, screenshots, type UiWorkbench } from "./uiWorkbench";
 
 describe("Hearth in VS Code, installed from its VSIX", function () {
   this.timeout(120_000);
-  let scratch: string;
+  let workbench: UiWorkbench | undefined;
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
 
   before(async () => {
-    scratch = await fs.mkdtemp(path.join(os.tmpdir(), "hearth-ui-"));
-    const models = path.join(scratch, "models");
-    const workspace = path.join(scratch, "workspace");
-    await fs.mkdir(models);
-    await fs.copyFile(tinyModel, path.join(models, path.basename(tinyModel)));
-    await fs.copyFile(tinyFimModel, path.join(models, path.basename(tinyFimModel)));
-    await fs.cp(path.join(fixturesDirectory, "workspace"), workspace, { recursive: true });
-    await fs.mkdir(screenshots, { recursive: true });
-
-    await installExtension(await packagedVsix(), scratch);
-    server = await startCodeServer({
-      scratch,
-      machineSettings: { "hearth.modelsDirectory": models },
-      userSettings: {
-        "hearth.models.chat": path.basename(tinyFimModel),
-        ...QUIET_WORKBENCH,
-        "hearth.llamaCpp.threads": 1,
+    workbench = await openWorkbench({
+      name: "hearth",
+      prepare: async ({ models }) => {
+        await fs.copyFile(tinyModel, path.join(models, path.basename(tinyModel)));
+        await fs.copyFile(tinyFimModel, path.join(models, path.basename(tinyFimModel)));
       },
+      machineSettings: ({ models }) => ({ "hearth.modelsDirectory": models }),
+      userSettings: { "hearth.models.chat": path.basename(tinyFimModel), "hearth.llamaCpp.threads": 1 },
     });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-    await page.locator(".monaco-workbench .activitybar").waitFor({ timeout: 60_000 });
+    ({ server, page } = workbench);
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === "failed" && page) {
-      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
-      await page.screenshot({ path: path.join(screenshots, `failed-${name}.png`) });
-    }
+    await workbench?.screenshotIfFailed(this.currentTest);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (scratch) await fs.rm(scratch, { recursive: true, force: true });
+    await workbench?.close();
   });
 
   const chatFrame = (): FrameLocator => page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
@@ -83,7 +60,7 @@ describe("Hearth in VS Code, installed from its VSIX", function () {
       const answer = await session.prompt("Hello", { maxTokens: 8 });
       console.log(JSON.stringify({ answer, gpu: llama.gpu }));`;
     // From a file: node-llama-cpp tests its binary in a child process that fails under `node -e`.
-    const scriptFile = path.join(scratch, "load-model.mjs");
+    const scriptFile = path.join(workbench!.scratch, "load-model.mjs");
     await fs.writeFile(scriptFile, script);
     const { stdout } = await promisify(execFile)(process.execPath, [scriptFile], { timeout: 60_000 });
     const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as { answer: string; gpu: unknown };
@@ -141,7 +118,7 @@ describe("Hearth in VS Code, installed from its VSIX", function () {
   });
 
   it("tells the user what is missing when the chat model's file is deleted", async () => {
-    await fs.rm(path.join(scratch, "models", path.basename(tinyModel)));
+    await fs.rm(path.join(workbench!.models, path.basename(tinyModel)));
     await chatFrame().getByText(/The model file .*llama-2-tiny-random\.gguf does not exist\./).waitFor({ timeout: 30_000 });
     await modelsView().locator(".monaco-list-row", { hasText: "llama-2-tiny-random.gguf" }).waitFor({ state: "detached" });
     await chatFrame().getByRole("button", { name: "Select Model…" }).waitFor();

@@ -2,62 +2,37 @@
 // Model…" from the command palette against the loopback fake hub (hearth.huggingFace.endpoint),
 // a slow download whose progress shows in the view's Downloads group (screenshot under
 // test-results/ui/models-downloading.png), cancelled from the tree and left as a resumable partial.
-import { promises as fs } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import type { Browser, FrameLocator, Page } from "playwright-core";
-import { launchBrowser } from "../support/browser";
-import { installExtension, QUIET_WORKBENCH, startCodeServer, type CodeServer } from "../support/codeServer";
+import type { FrameLocator, Page } from "playwright-core";
 import { fakeRepo, startFakeHuggingFace, type FakeHuggingFace } from "../support/fakeHuggingFace";
-import { fixturesDirectory, repositoryRoot } from "../support/fixtures";
-import { packagedVsix } from "./vsix";
+import { openWorkbench, screenshots, type UiWorkbench } from "./uiWorkbench";
 
-const screenshots = path.join(repositoryRoot, "test-results", "ui");
 const REPO = "hearth-test/Slow-Coder-GGUF";
 const FILE = "slow-coder-q4_k_m.gguf";
 
 describe("Models view downloads, in VS Code", function () {
   this.timeout(180_000);
-  let scratch: string;
+  let workbench: UiWorkbench | undefined;
   let hub: FakeHuggingFace;
-  let server: CodeServer;
-  let browser: Browser;
   let page: Page;
 
   before(async () => {
-    scratch = await fs.mkdtemp(path.join(os.tmpdir(), "hearth-models-ui-"));
-    const models = path.join(scratch, "models");
-    const workspace = path.join(scratch, "workspace");
-    await fs.mkdir(models);
-    await fs.cp(path.join(fixturesDirectory, "workspace"), workspace, { recursive: true });
-    await fs.mkdir(screenshots, { recursive: true });
     // 64 MiB at 1 MiB/s: a minute of download, long enough to see and cancel.
     hub = await startFakeHuggingFace([fakeRepo(REPO, [[FILE, 64 * 1024 * 1024]])], { throttleBytesPerSecond: 1024 * 1024 });
-
-    await installExtension(await packagedVsix(), scratch);
-    server = await startCodeServer({
-      scratch,
-      machineSettings: { "hearth.modelsDirectory": models, "hearth.huggingFace.endpoint": hub.url },
-      userSettings: { ...QUIET_WORKBENCH },
+    workbench = await openWorkbench({
+      name: "models",
+      machineSettings: ({ models }) => ({ "hearth.modelsDirectory": models, "hearth.huggingFace.endpoint": hub.url }),
     });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-    await page.locator(".monaco-workbench .activitybar").waitFor({ timeout: 60_000 });
+    page = workbench.page;
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === "failed" && page) {
-      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
-      await page.screenshot({ path: path.join(screenshots, `failed-${name}.png`) });
-    }
+    await workbench?.screenshotIfFailed(this.currentTest);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
+    await workbench?.close();
     await hub?.close();
-    if (scratch) await fs.rm(scratch, { recursive: true, force: true });
   });
 
   const modelsView = () => page.locator(".pane", { has: page.locator(".pane-header", { hasText: /^Models/i }) });

@@ -5,37 +5,23 @@
 // (random weights: the words are nonsense, the path is real).
 import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { launchBrowser } from "../support/browser";
-import { installExtension, QUIET_WORKBENCH, startCodeServer, type CodeServer } from "../support/codeServer";
-import { repositoryRoot, tinyFimModel } from "../support/fixtures";
-import { packagedVsix } from "./vsix";
-
-const screenshots = path.join(repositoryRoot, "test-results", "ui");
+import type { Page } from "playwright-core";
+import { tinyFimModel } from "../support/fixtures";
+import { openWorkbench, screenshots, type UiWorkbench } from "./uiWorkbench";
 
 describe("Hearth's models in VS Code's chat", function () {
   this.timeout(120_000);
-  let scratch: string;
-  let server: CodeServer;
-  let browser: Browser;
+  let workbench: UiWorkbench | undefined;
   let page: Page;
 
   before(async () => {
-    scratch = await fs.mkdtemp(path.join(os.tmpdir(), "hearth-ui-vscode-chat-"));
-    const workspace = path.join(scratch, "workspace");
-    const models = path.join(scratch, "models");
-    await fs.mkdir(workspace);
-    await fs.mkdir(models);
-    await fs.copyFile(tinyFimModel, path.join(models, "tiny-fim.gguf"));
-    await fs.mkdir(screenshots, { recursive: true });
-    await installExtension(await packagedVsix(), scratch);
-    server = await startCodeServer({
-      scratch,
-      machineSettings: { "hearth.modelsDirectory": models },
+    workbench = await openWorkbench({
+      name: "vscode-chat",
+      emptyWorkspace: true,
+      prepare: ({ models }) => fs.copyFile(tinyFimModel, path.join(models, "tiny-fim.gguf")),
+      machineSettings: ({ models }) => ({ "hearth.modelsDirectory": models }),
       userSettings: {
-        ...QUIET_WORKBENCH,
         // VS Code's chat on, without a GitHub account.
         "chat.disableAIFeatures": false,
         "chat.allowAnonymousAccess": true,
@@ -45,22 +31,15 @@ describe("Hearth's models in VS Code's chat", function () {
         "hearth.chat.maxAnswerTokens": 48,
       },
     });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-    await page.locator(".monaco-workbench .activitybar").waitFor({ timeout: 60_000 });
+    page = workbench.page;
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === "failed" && page) {
-      await page.screenshot({ path: path.join(screenshots, "failed-vscode-chat.png") });
-    }
+    await workbench?.screenshotIfFailed(this.currentTest);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (scratch) await fs.rm(scratch, { recursive: true, force: true });
+    await workbench?.close();
   });
 
   async function runCommand(title: string): Promise<void> {
