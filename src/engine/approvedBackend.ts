@@ -6,6 +6,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { Backend } from "./backend";
 import { BackendError } from "./backendError";
 import { untilAborted } from "./untilAborted";
+import { BACKEND_SETTING, OLLAMA_HOST_SETTING, OPENAI_BASE_URL_SETTING } from "./settingNames";
 
 export interface ServerToApprove {
   readonly backend: "ollama" | "openai";
@@ -45,7 +46,7 @@ const QUIET_WHEN_REFUSED: ReadonlyMap<PropertyKey, unknown> = new Map<PropertyKe
 ]);
 
 /** The setting that holds each backend's address. */
-const ADDRESS_SETTING = { ollama: "hearth.ollama.host", openai: "hearth.openai.baseUrl" } as const;
+const ADDRESS_SETTING = { ollama: OLLAMA_HOST_SETTING, openai: OPENAI_BASE_URL_SETTING } as const;
 
 /**
  * Wraps `backend` so every gated call awaits `approve(server())` first. A Proxy rather than a
@@ -66,7 +67,7 @@ export function withServerApproval<T extends Backend>(backend: T, server: () => 
     // A probe with a timeout that ends while the question is open says so, not "the server did not answer".
     const verdict = await untilAborted(approve(target, { ask: background.getStore() !== true }), signal, (aborted) => abortReason(aborted, target.address));
     if (verdict.allowed) return undefined;
-    const settings = verdict.settings?.length ? verdict.settings : ["hearth.backend", ADDRESS_SETTING[target.backend]];
+    const settings = verdict.settings?.length ? verdict.settings : [BACKEND_SETTING, ADDRESS_SETTING[target.backend]];
     return {
       refused: new BackendError(
         "unauthorized",

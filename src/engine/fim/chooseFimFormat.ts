@@ -6,6 +6,7 @@ import type { FimTemplateName } from "../../config/settings";
 import { BackendError } from "../backendError";
 import { FIM_FAMILIES, fimFamily, SUGGESTED_FIM_MODELS, type FimFamily, type FimRole } from "./fimFamilies";
 import type { FimFormat, SpecialToken } from "./fimFormat";
+import { COMPLETION_MODEL_SETTING } from "../settingNames";
 
 /** What the chooser asks of a model's vocabulary (the worker answers from node-llama-cpp; tests from a table). */
 export interface FimVocabulary {
@@ -23,7 +24,6 @@ export interface FimModel {
   readonly vocabulary: FimVocabulary;
 }
 
-export const COMPLETION_MODEL_SETTING = "hearth.models.completion";
 const TEMPLATE_SETTING = "hearth.completion.fimTemplate";
 
 export function chooseFimFormat(model: FimModel, template: FimTemplateName = "auto"): FimFormat {

@@ -8,10 +8,8 @@ import { BackendError } from "../backendError";
 import { BackendActivity } from "../backendActivity";
 import type { LlamaWorkerClient } from "./llamaWorkerClient";
 import type { GpuMemoryReport, LlamaModelFacts, LlamaRunSettings, SequenceNeeds } from "./workerProtocol";
+import { CHAT_MODEL_SETTING, COMPLETION_MODEL_SETTING, EMBEDDING_MODEL_SETTING } from "../settingNames";
 
-const CHAT_SETTING = "hearth.models.chat";
-const COMPLETION_SETTING = "hearth.models.completion";
-const EMBEDDING_SETTING = "hearth.models.embedding";
 
 export interface LlamaCppConfiguration {
   readonly modelsDirectory: string;
@@ -64,14 +62,14 @@ export class LlamaCppBackend implements Backend {
 
   async chat(model: string, messages: readonly ChatMessage[], options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
     if (signal?.aborted) return cancelledBeforeStart();
-    const { modelPath, run } = this.resolve(model, CHAT_SETTING);
+    const { modelPath, run } = this.resolve(model, CHAT_MODEL_SETTING);
     return await this.generate(modelPath, () =>
       this.worker.request(
         {
           type: "chat",
           modelPath,
           settings: run,
-          setting: CHAT_SETTING,
+          setting: CHAT_MODEL_SETTING,
           sequences: this.sequences(modelPath, run, "chat"),
           messages,
           options: { maxTokens: options.maxTokens, temperature: options.temperature },
@@ -89,14 +87,14 @@ export class LlamaCppBackend implements Backend {
    */
   async infill(model: string, request: InfillRequest, options: GenerationOptions = {}, signal?: AbortSignal): Promise<Generation> {
     if (signal?.aborted) return cancelledBeforeStart();
-    const { modelPath, run } = this.resolve(model, COMPLETION_SETTING);
+    const { modelPath, run } = this.resolve(model, COMPLETION_MODEL_SETTING);
     return await this.activity.background(() => this.idle(), () =>
       this.worker.request(
         {
           type: "infill",
           modelPath,
           settings: run,
-          setting: COMPLETION_SETTING,
+          setting: COMPLETION_MODEL_SETTING,
           sequences: this.sequences(modelPath, run, "infill"),
           request,
           options: { maxTokens: options.maxTokens, temperature: options.temperature },
@@ -107,8 +105,8 @@ export class LlamaCppBackend implements Backend {
   }
 
   async embed(model: string, texts: readonly string[], signal?: AbortSignal): Promise<number[][]> {
-    const { modelPath, run } = this.resolve(model, EMBEDDING_SETTING);
-    return await this.activity.track(modelPath, () => this.idle(), () => this.worker.request({ type: "embed", modelPath, settings: run, setting: EMBEDDING_SETTING, texts }, { signal }));
+    const { modelPath, run } = this.resolve(model, EMBEDDING_MODEL_SETTING);
+    return await this.activity.track(modelPath, () => this.idle(), () => this.worker.request({ type: "embed", modelPath, settings: run, setting: EMBEDDING_MODEL_SETTING, texts }, { signal }));
   }
 
   async listModels(): Promise<ModelInfo[]> {
@@ -117,9 +115,9 @@ export class LlamaCppBackend implements Backend {
   }
 
   async load(model: string, signal?: AbortSignal): Promise<LoadedModel> {
-    const { modelPath, run } = this.resolve(model, CHAT_SETTING);
+    const { modelPath, run } = this.resolve(model, CHAT_MODEL_SETTING);
     return await this.activity.track(modelPath, () => this.idle(), () =>
-      this.worker.request({ type: "load", modelPath, settings: run, setting: CHAT_SETTING, sequences: this.sequences(modelPath, run, "load") }, { signal }),
+      this.worker.request({ type: "load", modelPath, settings: run, setting: CHAT_MODEL_SETTING, sequences: this.sequences(modelPath, run, "load") }, { signal }),
     );
   }
 
@@ -127,8 +125,8 @@ export class LlamaCppBackend implements Backend {
   async countTokens(model: string, texts: readonly string[], signal?: AbortSignal): Promise<number[]> {
     if (signal?.aborted) throw new BackendError("cancelled", "Counting tokens was cancelled.");
     if (texts.length === 0) return [];
-    const { modelPath, run } = this.resolve(model, CHAT_SETTING);
-    return await this.activity.quiet(() => this.idle(), () => this.worker.request({ type: "tokenize", modelPath, settings: run, setting: CHAT_SETTING, texts }, { signal }));
+    const { modelPath, run } = this.resolve(model, CHAT_MODEL_SETTING);
+    return await this.activity.quiet(() => this.idle(), () => this.worker.request({ type: "tokenize", modelPath, settings: run, setting: CHAT_MODEL_SETTING, texts }, { signal }));
   }
 
   /**
@@ -138,12 +136,12 @@ export class LlamaCppBackend implements Backend {
    */
   async contextWindow(model: string, signal?: AbortSignal): Promise<number | undefined> {
     if (signal?.aborted) throw new BackendError("cancelled", "Asking the context size was cancelled.");
-    const { modelPath, run } = this.resolve(model, CHAT_SETTING);
+    const { modelPath, run } = this.resolve(model, CHAT_MODEL_SETTING);
     // Loaded already with the size the settings ask for: no round trip to the worker before a chat.
     const known = this.loaded.get(modelPath);
     if (run.contextSize > 0 && known?.contextSize === run.contextSize) return known.contextSize - 1;
     const loaded = await this.activity.quiet(() => this.idle(), () =>
-      this.worker.request({ type: "load", modelPath, settings: run, setting: CHAT_SETTING, sequences: this.sequences(modelPath, run, "chat") }, { signal }),
+      this.worker.request({ type: "load", modelPath, settings: run, setting: CHAT_MODEL_SETTING, sequences: this.sequences(modelPath, run, "chat") }, { signal }),
     );
     return loaded.contextSize === undefined ? undefined : loaded.contextSize - 1;
   }
@@ -154,12 +152,12 @@ export class LlamaCppBackend implements Backend {
    * by the trained length (with hearth.llamaCpp.contextSize 0, llama.cpp may allocate less when memory is short).
    */
   async describeModel(model: string, signal?: AbortSignal): Promise<ModelFacts> {
-    const { modelPath, run } = this.resolve(model, CHAT_SETTING);
+    const { modelPath, run } = this.resolve(model, CHAT_MODEL_SETTING);
     const stat = await fs.stat(modelPath).catch(() => undefined);
     const key = JSON.stringify([modelPath, stat?.mtimeMs, run.chatFormat]);
     let facts = this.facts.get(key);
     if (!facts) {
-      facts = this.activity.quiet(() => this.idle(), () => this.worker.request({ type: "facts", modelPath, settings: run, setting: CHAT_SETTING }, { signal }));
+      facts = this.activity.quiet(() => this.idle(), () => this.worker.request({ type: "facts", modelPath, settings: run, setting: CHAT_MODEL_SETTING }, { signal }));
       this.facts.set(key, facts);
       facts.catch(() => this.facts.get(key) === facts && this.facts.delete(key)); // a failure is asked again next time
     }

@@ -8,11 +8,11 @@ import { GenerationClock } from "../backend";
 import { isAbortError, type BackendError } from "../backendError";
 import { BackendActivity } from "../backendActivity";
 import { fetchWithoutRedirects } from "../noRedirects";
-import { COMPLETION_MODEL_SETTING } from "../fim/chooseFimFormat";
 import { serverFimPrompt } from "../fim/serverPrompt";
-import { CHAT_MODEL_SETTING, explainOllamaError } from "./ollamaErrors";
+import { explainOllamaError } from "./ollamaErrors";
 import { contextWindowOf, modelFacts } from "./ollamaModelFacts";
 import { OllamaToolCallCollector, toOllamaMessages, toOllamaTools } from "./ollamaTools";
+import { CHAT_MODEL_SETTING, COMPLETION_MODEL_SETTING, OLLAMA_HOST_SETTING } from "../settingNames";
 
 /** How long a model's facts are reused: a model pulled again under its name outside Hearth may change. */
 const FACTS_TTL_MS = 60_000;
@@ -215,7 +215,7 @@ export class OllamaBackend implements Backend {
     return new Ollama({
       host,
       fetch: (input, init) =>
-        fetchWithoutRedirects(input, { ...init, signal: signal && init?.signal ? AbortSignal.any([signal, init.signal]) : (signal ?? init?.signal) }, "hearth.ollama.host"),
+        fetchWithoutRedirects(input, { ...init, signal: signal && init?.signal ? AbortSignal.any([signal, init.signal]) : (signal ?? init?.signal) }, OLLAMA_HOST_SETTING),
     });
   }
 

@@ -3,8 +3,8 @@
 import { BackendError } from "../backendError";
 import { infillUnsupportedError } from "../fim/chooseFimFormat";
 import { describeNetworkError } from "../networkErrors";
+import { CHAT_MODEL_SETTING, OLLAMA_HOST_SETTING } from "../settingNames";
 
-export const CHAT_MODEL_SETTING = "hearth.models.chat";
 
 /** `setting` names the model the request was for; `partialText` is what was generated before the failure. */
 export function explainOllamaError(error: unknown, host: string, model: string, partialText: string, setting = CHAT_MODEL_SETTING): BackendError {
@@ -21,7 +21,7 @@ export function explainOllamaError(error: unknown, host: string, model: string, 
     return new BackendError("modelNotFound", `Ollama has no model named ${model}. Pull it with \`ollama pull ${model}\`, or select another model in ${setting}.`, partialText, setting);
   }
   if (status === 404) {
-    return new BackendError("badResponse", `${host} answered 404 (${message}): is hearth.ollama.host the address of an Ollama server?`, partialText, "hearth.ollama.host");
+    return new BackendError("badResponse", `${host} answered 404 (${message}): is ${OLLAMA_HOST_SETTING} the address of an Ollama server?`, partialText, OLLAMA_HOST_SETTING);
   }
   if (status !== undefined) {
     return new BackendError("badResponse", `Ollama at ${host} answered ${status}: ${message}`, partialText);
@@ -34,7 +34,7 @@ export function explainOllamaError(error: unknown, host: string, model: string, 
       "serverUnreachable",
       `Ollama isn't running at ${host} (${describeNetworkError(error)}); start it with \`ollama serve\`, or set hearth.ollama.host to where it runs.`,
       partialText,
-      "hearth.ollama.host",
+      OLLAMA_HOST_SETTING,
     );
   }
   // An {"error": …} line inside a 200 stream arrives as a plain Error with Ollama's text.

@@ -7,14 +7,15 @@ import { GenerationClock } from "../backend";
 import { BackendError, isAbortError } from "../backendError";
 import { BackendActivity } from "../backendActivity";
 import { fetchWithoutRedirects } from "../noRedirects";
-import { COMPLETION_MODEL_SETTING, infillUnsupportedError } from "../fim/chooseFimFormat";
+import { infillUnsupportedError } from "../fim/chooseFimFormat";
 import { serverFimPrompt } from "../fim/serverPrompt";
 import { llamaServerInfillBody, readLlamaServerInfillEvent } from "./llamaServerInfill";
 import { askContextWindow } from "./llamaServerProps";
-import { CHAT_MODEL_SETTING, errorForStatus, explainFailure } from "./openAiErrors";
+import { errorForStatus, explainFailure } from "./openAiErrors";
 import { toOpenAiMessages, toolFields, ToolCallAssembler } from "./openAiTools";
 import { readJsonEvents } from "./serverSentEvents";
 import { readChatEvent, readCompletionEvent, type StreamedPiece } from "./streamedPiece";
+import { CHAT_MODEL_SETTING, COMPLETION_MODEL_SETTING, OPENAI_BASE_URL_SETTING } from "../settingNames";
 
 export interface OpenAiConfiguration {
   /** Base URL including /v1, without a trailing slash. */
@@ -238,7 +239,7 @@ export class OpenAiBackend implements Backend {
           body: body ? JSON.stringify(body) : undefined,
           signal,
         },
-        "hearth.openai.baseUrl",
+        OPENAI_BASE_URL_SETTING,
       );
     } catch (error) {
       if (signal?.aborted && isAbortError(error)) throw error; // cancelled: not a failure to explain

@@ -2,8 +2,8 @@
 // setting or server option that fixes it.
 import { BackendError } from "../backendError";
 import { describeNetworkError } from "../networkErrors";
+import { CHAT_MODEL_SETTING, OPENAI_BASE_URL_SETTING } from "../settingNames";
 
-export const CHAT_MODEL_SETTING = "hearth.models.chat";
 
 export interface FailedRequest {
   readonly baseUrl: string;
@@ -20,7 +20,7 @@ export function errorForStatus(status: number, detail: string, statusText: strin
   const { baseUrl, url, model, setting } = request;
   const message = extractErrorMessage(detail) || statusText;
   if (status === 401 || status === 403) {
-    return new BackendError("unauthorized", `The server at ${baseUrl} refused the request (${status}: ${message}). Set its API key with "Hearth: Set API Key for OpenAI-compatible Server".`, "", "hearth.openai.baseUrl");
+    return new BackendError("unauthorized", `The server at ${baseUrl} refused the request (${status}: ${message}). Set its API key with "Hearth: Set API Key for OpenAI-compatible Server".`, "", OPENAI_BASE_URL_SETTING);
   }
   if (status === 404) {
     const named = model ? ` The model is set in ${setting}.` : "";
@@ -59,7 +59,7 @@ export function explainFailure(error: unknown, baseUrl: string, model: string, p
       "serverUnreachable",
       `No OpenAI-compatible server answered at ${baseUrl} (${describeNetworkError(error)}). Start the server, or correct hearth.openai.baseUrl.`,
       partialText,
-      "hearth.openai.baseUrl",
+      OPENAI_BASE_URL_SETTING,
     );
   }
   return new BackendError("internal", `Request for ${model || "the server"} failed: ${message}`, partialText);
