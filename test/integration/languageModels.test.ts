@@ -1,39 +1,19 @@
 // Hearth's models as VS Code's language-model API gives them to any extension (and to VS Code's
 // own chat): listed under the vendor "hearth" with their context size, answering through the
-// real llama.cpp worker, counting with the model's tokenizer, cancelled on request, calling tools
-// through Ollama (a loopback server), and holding up under many callers at once.
+// real llama.cpp worker, counting with the model's tokenizer, cancelled on request, and holding up
+// under many callers at once (tool calls: languageModelsOllama.test.ts).
 import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { startFakeOllama, type FakeOllama } from "../support/fakeOllama";
 import { repositoryRoot, tinyFimModel, tinyModel } from "../support/fixtures";
 import { eventually, hearth, setSettings } from "./helpers";
+import { hearthModel, offeredIds, readAll } from "./languageModelHelpers";
 
 const MODEL = "tiny-fim.gguf";
 const CONTEXT_SIZE = 2048;
 const MAX_ANSWER_TOKENS = 256;
-
-/** The model VS Code offers under Hearth's vendor with this id, once it does. */
-async function hearthModel(id: string, timeoutMs = 10_000): Promise<vscode.LanguageModelChat> {
-  return eventually(async () => (await vscode.lm.selectChatModels({ vendor: "hearth", id }))[0], `VS Code offering ${id}`, timeoutMs);
-}
-
-async function offeredIds(): Promise<string[]> {
-  return (await vscode.lm.selectChatModels({ vendor: "hearth" })).map((model) => model.id).sort();
-}
-
-/** Reads a response to its end: the text pieces in order and the parts of each kind. */
-async function readAll(response: vscode.LanguageModelChatResponse) {
-  const texts: string[] = [];
-  const toolCalls: vscode.LanguageModelToolCallPart[] = [];
-  for await (const part of response.stream) {
-    if (part instanceof vscode.LanguageModelTextPart) texts.push(part.value);
-    else if (part instanceof vscode.LanguageModelToolCallPart) toolCalls.push(part);
-  }
-  return { texts, text: texts.join(""), toolCalls };
-}
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -145,7 +125,8 @@ describe("language models (vscode.lm)", function () {
   it("answers a hundred requests sent at once (or refuses some clearly), and the worker stays up", async () => {
     const api = await hearth();
     const model = await hearthModel(MODEL);
-    const settledBefore = api.languageModelRequests.settled;
+    const trace = api.languageModelRequests;
+    const receivedBefore = trace.received;
     const cancels = Array.from({ length: 100 }, () => new vscode.CancellationTokenSource());
     const outcomes: Array<{ ok: boolean; text: string } | undefined> = Array.from({ length: 100 }, () => undefined);
     const all = Promise.all(
@@ -162,11 +143,18 @@ describe("language models (vscode.lm)", function () {
       // a hundred in flight, two share an id about once in a hundred runs, and the first one's
       // stream is never ended by VS Code. So: once Hearth has ended all hundred, VS Code gets 10 s
       // to deliver; a stream still open after that is VS Code's, counted and cancelled.
-      const hearthEndedAll = eventually(() => api.languageModelRequests.settled - settledBefore >= 100, "Hearth's provider ending all hundred requests", 100_000).then(
-        () => new Promise((resolve) => setTimeout(resolve, 10_000)),
-      );
+      let waiting = true;
+      const hearthEndedAll = (async () => {
+        const deadline = performance.now() + 100_000;
+        while (waiting && !(trace.received - receivedBefore >= 100 && trace.settled === trace.received)) {
+          if (performance.now() > deadline) throw new Error(`Hearth's provider was handed ${trace.received - receivedBefore} of the hundred and has ${trace.received - trace.settled} still open`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        const delivered = performance.now() + 10_000;
+        while (waiting && performance.now() < delivered) await new Promise((resolve) => setTimeout(resolve, 50));
+      })();
       hearthEndedAll.catch(() => undefined); // when every stream ended first, nobody waits for it
-      await Promise.race([all, hearthEndedAll]);
+      await Promise.race([all, hearthEndedAll]).finally(() => (waiting = false));
       const lost = outcomes.filter((outcome) => outcome === undefined).length;
       if (lost > 0) console.log(`      VS Code lost ${lost} of the hundred responses after Hearth had ended them (request id collision)`);
       assert.ok(lost <= 2, `${lost} responses never reached the caller although Hearth ended every request`);
@@ -253,102 +241,5 @@ describe("language models (vscode.lm)", function () {
         `a countTokens round trip adds ${figures.lm_api_round_trip_overhead_ms} ms; ` +
         `Hearth's provider ${figures.provider_share_ms} ms, VS Code ${figures.vscode_share_ms} ms`,
     );
-  });
-});
-
-describe("language models: tool calls through Ollama", function () {
-  this.timeout(60_000);
-  let ollama: FakeOllama;
-  let restore: () => Promise<void>;
-  const weather: vscode.LanguageModelChatTool = {
-    name: "get_weather",
-    description: "The weather in a city now",
-    inputSchema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
-  };
-
-  before(async () => {
-    const api = await hearth();
-    ollama = await startFakeOllama({
-      models: ["qwen2.5-coder:1.5b"],
-      toolAnswer: (body) => {
-        const messages = body.messages as Array<{ role: string; content: string }>;
-        if (messages.at(-1)?.role === "tool") return undefined; // the result is in: answer in words
-        if (/rogue/.test(messages.at(-1)?.content ?? "")) return { calls: [{ name: "rm_rf", arguments: { path: "/" } }] };
-        return { text: ["Let", " me", " check."], calls: [{ name: "get_weather", arguments: { city: "Oslo" } }] };
-      },
-    });
-    restore = await setSettings({ backend: "ollama", "ollama.host": ollama.url, "models.chat": "qwen2.5-coder:1.5b" });
-    await eventually(() => api.settings.current.backend === "ollama", "backend ollama");
-  });
-
-  after(async () => {
-    await restore();
-    await ollama.close();
-  });
-
-  it("lists Ollama's models, hands a tool call to the caller, and sends the result back to Ollama", async () => {
-    const model = await hearthModel("qwen2.5-coder:1.5b");
-    assert.equal(model.family, "qwen2");
-    const question = vscode.LanguageModelChatMessage.User("What is the weather in Oslo?");
-    const first = await readAll(await model.sendRequest([question], { tools: [weather] }));
-    assert.equal(first.text, "Let me check.");
-    assert.equal(first.toolCalls.length, 1);
-    const [call] = first.toolCalls;
-    assert.equal(call.name, "get_weather");
-    assert.deepEqual(call.input, { city: "Oslo" });
-    const offered = ollama.bodies.filter((request) => request.path === "/api/chat").at(-1)?.body.tools as Array<{ function: { name: string } }>;
-    assert.deepEqual(offered.map((tool) => tool.function.name), ["get_weather"]);
-
-    const result = new vscode.LanguageModelToolResultPart(call.callId, [new vscode.LanguageModelTextPart("-3 °C and snowing")]);
-    const second = await readAll(
-      await model.sendRequest([question, vscode.LanguageModelChatMessage.Assistant([call]), vscode.LanguageModelChatMessage.User([result])], { tools: [weather] }),
-    );
-    assert.equal(second.text, "Hello from Ollama.");
-    const sent = ollama.bodies.filter((request) => request.path === "/api/chat").at(-1)?.body.messages as Array<Record<string, unknown>>;
-    assert.deepEqual(sent.at(-1), { role: "tool", content: "-3 °C and snowing", tool_name: "get_weather" });
-    assert.deepEqual((sent.at(-2)?.tool_calls as unknown[])?.length, 1);
-  });
-
-  it("lists a model pulled into Ollama once the Models view refreshes, and drops a deleted one", async () => {
-    await hearthModel("qwen2.5-coder:1.5b");
-    ollama.options.models.push("llama3.2:1b");
-    await vscode.commands.executeCommand("hearth.refreshModels");
-    await eventually(async () => (await offeredIds()).includes("llama3.2:1b"), "the pulled model offered");
-    ollama.options.models = ollama.options.models.filter((name) => name !== "llama3.2:1b");
-    await vscode.commands.executeCommand("hearth.refreshModels");
-    await eventually(async () => !(await offeredIds()).includes("llama3.2:1b"), "the deleted model gone");
-  });
-
-  it("stops a streaming answer when the caller cancels", async () => {
-    const model = await hearthModel("qwen2.5-coder:1.5b");
-    ollama.options.words = Array.from({ length: 100 }, (_, index) => ` word${index}`);
-    ollama.options.lineDelayMs = 20;
-    const cancel = new vscode.CancellationTokenSource();
-    try {
-      const response = await model.sendRequest([vscode.LanguageModelChatMessage.User("Talk for a while")], {}, cancel.token);
-      const texts: string[] = [];
-      const started = performance.now();
-      try {
-        for await (const chunk of response.text) {
-          texts.push(chunk);
-          if (texts.length === 1) cancel.cancel();
-        }
-      } catch (error) {
-        assert.ok(error instanceof vscode.CancellationError || /cancel/i.test(String(error)), `ended as cancelled, not ${String(error)}`);
-      }
-      assert.ok(performance.now() - started < 1_500, "ended well before the 2 s the whole answer takes");
-      assert.doesNotMatch(texts.join(""), /word99/);
-    } finally {
-      cancel.dispose();
-      ollama.options.words = undefined;
-      ollama.options.lineDelayMs = undefined;
-    }
-  });
-
-  it("reports a call of a tool nobody offered to the caller as text, not as a call", async () => {
-    const model = await hearthModel("qwen2.5-coder:1.5b");
-    const answer = await readAll(await model.sendRequest([vscode.LanguageModelChatMessage.User("Do something rogue")], { tools: [weather] }));
-    assert.equal(answer.toolCalls.length, 0);
-    assert.match(answer.text, /called a tool named "rm_rf", which was not offered \(offered: get_weather\)/);
   });
 });

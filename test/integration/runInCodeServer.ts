@@ -72,9 +72,13 @@ async function keepHearthLog(userDataDir: string): Promise<string> {
   const logs = path.join(userDataDir, "logs");
   const entries = await fs.readdir(logs, { recursive: true }).catch(() => [] as string[]);
   const hearthLogs = entries.filter((entry) => /(^|[\\/])Hearth\.log$/.test(entry));
-  const kept = path.join(repositoryRoot, "test-results", "integration-hearth.log");
   const texts = await Promise.all(hearthLogs.map((entry) => fs.readFile(path.join(logs, entry), "utf8").catch(() => "")));
-  await fs.writeFile(kept, texts.join("\n"));
+  const kept = path.join(repositoryRoot, "test-results", "integration-hearth.log");
+  // A trail, never a new failure: a run that failed before test-results/ existed still cleans up.
+  await fs
+    .mkdir(path.dirname(kept), { recursive: true })
+    .then(() => fs.writeFile(kept, texts.join("\n")))
+    .catch(() => undefined);
   return texts.join("\n");
 }
 

@@ -9,10 +9,11 @@ import { startFakeOpenAiServer, type FakeOpenAiServer } from "../support/fakeOpe
 import { startLoopbackServer, type LoopbackServer } from "../support/loopbackServer";
 import { hostileAnswer, scriptedAnswer } from "../support/scriptedAnswers";
 import { openFileAtNewLastLine } from "../support/workbench";
-import { openWorkbench, screenshots, type UiWorkbench } from "./uiWorkbench";
+import { closeWorkbench, openWorkbench, screenshots, type UiWorkbench } from "./uiWorkbench";
 
 describe("Hearth chat in VS Code", function () {
   this.timeout(120_000);
+  let opening: Promise<UiWorkbench> | undefined;
   let workbench: UiWorkbench | undefined;
   let workspace: string;
   let page: Page;
@@ -24,12 +25,13 @@ describe("Hearth chat in VS Code", function () {
   before(async () => {
     attacker = await startLoopbackServer((_request, response) => response.end("pwned"));
     model = await startFakeOpenAiServer({ models: ["coder"], delayMs: 40, reply: (question) => (/hostile/i.test(question) ? hostileAnswer(attacker.url) : scriptedAnswer(question)) });
-    workbench = await openWorkbench({
+    opening = openWorkbench({
       name: "chat",
       machineSettings: () => ({ "hearth.openai.baseUrl": `${model.url}/v1` }),
       userSettings: { "hearth.backend": "openai", "hearth.models.chat": "coder", "files.simpleDialog.enable": true },
       beforeOpen: (opened) => opened.on("request", (request: Request) => requests.push(request.url())),
     });
+    workbench = await opening;
     ({ workspace, page } = workbench);
     await openChat();
   });
@@ -39,7 +41,7 @@ describe("Hearth chat in VS Code", function () {
   });
 
   after(async () => {
-    await workbench?.close();
+    await closeWorkbench(opening);
     await model?.close();
     await attacker?.close();
   });

@@ -7,21 +7,23 @@ import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { startFakeOpenAiServer, type FakeOpenAiServer } from "../support/fakeOpenAiServer";
 import { openFileAtNewLastLine } from "../support/workbench";
-import { openWorkbench, screenshots, type UiWorkbench } from "./uiWorkbench";
+import { closeWorkbench, openWorkbench, screenshots, type UiWorkbench } from "./uiWorkbench";
 
 describe("Hearth inline completions in VS Code", function () {
   this.timeout(120_000);
+  let opening: Promise<UiWorkbench> | undefined;
   let workbench: UiWorkbench | undefined;
   let page: Page;
   let model: FakeOpenAiServer;
 
   before(async () => {
     model = await startFakeOpenAiServer({ models: ["coder"], words: ["return", " a", " *", " b;"] });
-    workbench = await openWorkbench({
+    opening = openWorkbench({
       name: "completion",
       machineSettings: () => ({ "hearth.openai.baseUrl": `${model.url}/v1` }),
       userSettings: { "hearth.backend": "openai", "hearth.models.completion": "coder" },
     });
+    workbench = await opening;
     page = workbench.page;
   });
 
@@ -30,7 +32,7 @@ describe("Hearth inline completions in VS Code", function () {
   });
 
   after(async () => {
-    await workbench?.close();
+    await closeWorkbench(opening);
     await model?.close();
   });
 

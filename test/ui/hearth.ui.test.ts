@@ -8,16 +8,17 @@ import { promisify } from "node:util";
 import type { FrameLocator, Page } from "playwright-core";
 import type { CodeServer } from "../support/codeServer";
 import { tinyFimModel, tinyModel } from "../support/fixtures";
-import { openWorkbench, screenshots, type UiWorkbench } from "./uiWorkbench";
+import { closeWorkbench, openWorkbench, screenshots, type UiWorkbench } from "./uiWorkbench";
 
 describe("Hearth in VS Code, installed from its VSIX", function () {
   this.timeout(120_000);
+  let opening: Promise<UiWorkbench> | undefined;
   let workbench: UiWorkbench | undefined;
   let server: CodeServer;
   let page: Page;
 
   before(async () => {
-    workbench = await openWorkbench({
+    opening = openWorkbench({
       name: "hearth",
       prepare: async ({ models }) => {
         await fs.copyFile(tinyModel, path.join(models, path.basename(tinyModel)));
@@ -26,6 +27,7 @@ describe("Hearth in VS Code, installed from its VSIX", function () {
       machineSettings: ({ models }) => ({ "hearth.modelsDirectory": models }),
       userSettings: { "hearth.models.chat": path.basename(tinyFimModel), "hearth.llamaCpp.threads": 1 },
     });
+    workbench = await opening;
     ({ server, page } = workbench);
   });
 
@@ -34,7 +36,7 @@ describe("Hearth in VS Code, installed from its VSIX", function () {
   });
 
   after(async () => {
-    await workbench?.close();
+    await closeWorkbench(opening);
   });
 
   const chatFrame = (): FrameLocator => page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");

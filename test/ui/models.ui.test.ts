@@ -5,13 +5,14 @@
 import * as path from "node:path";
 import type { FrameLocator, Page } from "playwright-core";
 import { fakeRepo, startFakeHuggingFace, type FakeHuggingFace } from "../support/fakeHuggingFace";
-import { openWorkbench, screenshots, type UiWorkbench } from "./uiWorkbench";
+import { closeWorkbench, openWorkbench, screenshots, type UiWorkbench } from "./uiWorkbench";
 
 const REPO = "hearth-test/Slow-Coder-GGUF";
 const FILE = "slow-coder-q4_k_m.gguf";
 
 describe("Models view downloads, in VS Code", function () {
   this.timeout(180_000);
+  let opening: Promise<UiWorkbench> | undefined;
   let workbench: UiWorkbench | undefined;
   let hub: FakeHuggingFace;
   let page: Page;
@@ -19,10 +20,11 @@ describe("Models view downloads, in VS Code", function () {
   before(async () => {
     // 64 MiB at 1 MiB/s: a minute of download, long enough to see and cancel.
     hub = await startFakeHuggingFace([fakeRepo(REPO, [[FILE, 64 * 1024 * 1024]])], { throttleBytesPerSecond: 1024 * 1024 });
-    workbench = await openWorkbench({
+    opening = openWorkbench({
       name: "models",
       machineSettings: ({ models }) => ({ "hearth.modelsDirectory": models, "hearth.huggingFace.endpoint": hub.url }),
     });
+    workbench = await opening;
     page = workbench.page;
   });
 
@@ -31,7 +33,7 @@ describe("Models view downloads, in VS Code", function () {
   });
 
   after(async () => {
-    await workbench?.close();
+    await closeWorkbench(opening);
     await hub?.close();
   });
 

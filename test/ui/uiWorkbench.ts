@@ -1,7 +1,9 @@
 // The packaged Hearth in a real VS Code, opened the way every UI suite needs it: a scratch folder
 // with a workspace (the fixture one, or empty) and a models folder, the VSIX installed as a user
 // installs it, code-server with the suite's settings, and Chromium on the workbench. A failed
-// test leaves a screenshot under test-results/ui; close() stops and removes everything.
+// test leaves a screenshot under test-results/ui; close() stops and removes everything. Suites
+// keep the promise (a before() that times out still lets after() close what it opens later):
+//   const opening = openWorkbench({…});  …  after(() => closeWorkbench(opening));
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -49,10 +51,18 @@ export async function openWorkbench(setup: WorkbenchSetup): Promise<UiWorkbench>
   const folders: WorkbenchFolders = { scratch, workspace: path.join(scratch, "workspace"), models: path.join(scratch, "models") };
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
+  // Each step runs even when the one before failed: a browser that will not close still leaves
+  // code-server stopped and the scratch folder gone.
   const close = async () => {
-    await browser?.close();
-    await server?.stop();
-    await fs.rm(scratch, { recursive: true, force: true });
+    try {
+      await browser?.close();
+    } finally {
+      try {
+        await server?.stop();
+      } finally {
+        await fs.rm(scratch, { recursive: true, force: true });
+      }
+    }
   };
   try {
     if (setup.emptyWorkspace) await fs.mkdir(folders.workspace);
@@ -84,8 +94,14 @@ export async function openWorkbench(setup: WorkbenchSetup): Promise<UiWorkbench>
       close,
     };
   } catch (error) {
-    // A suite whose before() failed runs no after() that could stop what was started.
-    await close();
+    // The suite never gets a workbench to close: what was started stops here, and the first error is the one reported.
+    await close().catch(() => undefined);
     throw error;
   }
+}
+
+/** Closes a workbench once it has opened; nothing to do for one that failed to open (it closed itself). */
+export async function closeWorkbench(opening: Promise<UiWorkbench> | undefined): Promise<void> {
+  const workbench = await opening?.catch(() => undefined);
+  await workbench?.close();
 }

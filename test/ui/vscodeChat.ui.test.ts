@@ -8,15 +8,16 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { tinyFimModel } from "../support/fixtures";
-import { openWorkbench, screenshots, type UiWorkbench } from "./uiWorkbench";
+import { closeWorkbench, openWorkbench, screenshots, type UiWorkbench } from "./uiWorkbench";
 
 describe("Hearth's models in VS Code's chat", function () {
   this.timeout(120_000);
+  let opening: Promise<UiWorkbench> | undefined;
   let workbench: UiWorkbench | undefined;
   let page: Page;
 
   before(async () => {
-    workbench = await openWorkbench({
+    opening = openWorkbench({
       name: "vscode-chat",
       emptyWorkspace: true,
       prepare: ({ models }) => fs.copyFile(tinyFimModel, path.join(models, "tiny-fim.gguf")),
@@ -31,6 +32,7 @@ describe("Hearth's models in VS Code's chat", function () {
         "hearth.chat.maxAnswerTokens": 48,
       },
     });
+    workbench = await opening;
     page = workbench.page;
   });
 
@@ -39,7 +41,7 @@ describe("Hearth's models in VS Code's chat", function () {
   });
 
   after(async () => {
-    await workbench?.close();
+    await closeWorkbench(opening);
   });
 
   async function runCommand(title: string): Promise<void> {

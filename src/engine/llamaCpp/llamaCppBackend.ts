@@ -10,7 +10,6 @@ import type { LlamaWorkerClient } from "./llamaWorkerClient";
 import type { GpuMemoryReport, LlamaModelFacts, LlamaRunSettings, SequenceNeeds } from "./workerProtocol";
 import { CHAT_MODEL_SETTING, COMPLETION_MODEL_SETTING, EMBEDDING_MODEL_SETTING } from "../settingNames";
 
-
 export interface LlamaCppConfiguration {
   readonly modelsDirectory: string;
   readonly run: LlamaRunSettings;

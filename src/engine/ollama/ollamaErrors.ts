@@ -5,7 +5,6 @@ import { infillUnsupportedError } from "../fim/chooseFimFormat";
 import { describeNetworkError } from "../networkErrors";
 import { CHAT_MODEL_SETTING, OLLAMA_HOST_SETTING } from "../settingNames";
 
-
 /** `setting` names the model the request was for; `partialText` is what was generated before the failure. */
 export function explainOllamaError(error: unknown, host: string, model: string, partialText: string, setting = CHAT_MODEL_SETTING): BackendError {
   if (error instanceof BackendError) return error; // already told in the user's terms (a refused redirect)
@@ -32,7 +31,7 @@ export function explainOllamaError(error: unknown, host: string, model: string, 
   if (error instanceof TypeError && /fetch failed/.test(message)) {
     return new BackendError(
       "serverUnreachable",
-      `Ollama isn't running at ${host} (${describeNetworkError(error)}); start it with \`ollama serve\`, or set hearth.ollama.host to where it runs.`,
+      `Ollama isn't running at ${host} (${describeNetworkError(error)}); start it with \`ollama serve\`, or set ${OLLAMA_HOST_SETTING} to where it runs.`,
       partialText,
       OLLAMA_HOST_SETTING,
     );
@@ -44,7 +43,7 @@ export function explainOllamaError(error: unknown, host: string, model: string, 
 export function toolsUnsupportedError(model: string, partialText: string): BackendError {
   return new BackendError(
     "toolsUnsupported",
-    `${model} cannot call tools on Ollama (its template has no tool support; \`ollama show ${model}\` lists its capabilities). Choose a model with the "tools" capability, such as qwen2.5-coder or llama3.1, in hearth.models.chat, or ask without tools.`,
+    `${model} cannot call tools on Ollama (its template has no tool support; \`ollama show ${model}\` lists its capabilities). Choose a model with the "tools" capability, such as qwen2.5-coder or llama3.1, in ${CHAT_MODEL_SETTING}, or ask without tools.`,
     partialText,
     CHAT_MODEL_SETTING,
   );

@@ -4,7 +4,6 @@ import { BackendError } from "../backendError";
 import { describeNetworkError } from "../networkErrors";
 import { CHAT_MODEL_SETTING, OPENAI_BASE_URL_SETTING } from "../settingNames";
 
-
 export interface FailedRequest {
   readonly baseUrl: string;
   readonly url: string;
@@ -57,7 +56,7 @@ export function explainFailure(error: unknown, baseUrl: string, model: string, p
   if (error instanceof TypeError && /fetch failed/.test(message)) {
     return new BackendError(
       "serverUnreachable",
-      `No OpenAI-compatible server answered at ${baseUrl} (${describeNetworkError(error)}). Start the server, or correct hearth.openai.baseUrl.`,
+      `No OpenAI-compatible server answered at ${baseUrl} (${describeNetworkError(error)}). Start the server, or correct ${OPENAI_BASE_URL_SETTING}.`,
       partialText,
       OPENAI_BASE_URL_SETTING,
     );
