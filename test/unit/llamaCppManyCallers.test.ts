@@ -209,6 +209,30 @@ describe("llama.cpp with many callers (worker process)", function () {
     assert.equal(client.running, false);
   });
 
+  it("answers after a tool's result through the real worker, with the call and the whole result in the prompt", async () => {
+    // The tiny model's weights are random, so it never writes a call itself: the call comes in the
+    // history, as VS Code sends it back with the tool's result, and the worker must lay both out.
+    const { backend } = makeBackend({ chatFormat: "qwen" });
+    const tools = [{ name: "readFile", description: "Reads a file of the workspace", parameters: { type: "object", properties: { path: { type: "string" } }, required: ["path"] } }];
+    const afterResult = (result: string): ChatMessage[] => [
+      say("What is the name in package.json?"),
+      { role: "assistant", content: "", toolCalls: [{ id: "call-1", name: "readFile", arguments: JSON.stringify({ path: "package.json" }) }] },
+      { role: "tool", content: result, toolCallId: "call-1", toolName: "readFile" },
+    ];
+    try {
+      const asked = await backend.chat(TINY, [say("What is the name in package.json?")], { maxTokens: 4, tools });
+      const short = await backend.chat(TINY, afterResult('{"name":"hearth"}'), { maxTokens: 4, tools });
+      const long = await backend.chat(TINY, afterResult(JSON.stringify({ name: "hearth", description: "word ".repeat(60).trim() })), { maxTokens: 4, tools });
+      assert.notEqual(short.stopReason, "cancelled");
+      assert.ok(short.usage.completionTokens > 0, "an answer after the result");
+      assert.ok(short.usage.promptTokens > asked.usage.promptTokens + 5, `the call and its result were laid out: ${asked.usage.promptTokens} → ${short.usage.promptTokens} tokens`);
+      assert.ok(long.usage.promptTokens >= short.usage.promptTokens + 55, `the whole result reached the model: ${short.usage.promptTokens} → ${long.usage.promptTokens} tokens`);
+      assert.ok(long.usage.reusedPromptTokens >= asked.usage.promptTokens / 2, `the turn that made the call stayed in the cache (${long.usage.reusedPromptTokens} reused)`);
+    } finally {
+      backend.dispose();
+    }
+  });
+
   it("offers tools to a chat format trained on them, and refuses a required tool call from one that is not", async () => {
     const { backend, settings } = makeBackend({ chatFormat: "qwen" });
     const tools = [{ name: "readFile", description: "Reads a file of the workspace", parameters: { type: "object", properties: { path: { type: "string" } }, required: ["path"] } }];
