@@ -1,7 +1,8 @@
 // `npm run bench:engine [-- --json FILE]`: what running llama.cpp in a worker process costs,
 // measured against node-llama-cpp called directly in this process, with the same model,
 // settings and prompts, interleaved in one run (these machines are noisy: compare ratios).
-//   tokens_per_s_ratio   worker ÷ direct generation speed          (target ≥ 0.95)
+//   tokens_per_s_ratio   worker ÷ direct generation speed, the median of each round's ratio,
+//                        the two taking turns going first           (target ≥ 0.95)
 //   ttft_overhead_ms     median extra time to first token via IPC  (target ≤ 5)
 //   reused_prompt_share  share of a second prompt, extending the first, served from the KV cache (target ≥ 0.95)
 //   concurrent_reused_prompt_share  the same for two conversations taking turns while completions
@@ -18,7 +19,7 @@ import { repositoryRoot, tinyFimModel } from "../test/support/fixtures";
 import { measureConcurrentCallers } from "./concurrentCallers";
 import { median, printTable, writeFigures } from "./report";
 
-const ROUNDS = 7;
+const ROUNDS = 11;
 const MAX_TOKENS = 256;
 const run: LlamaRunSettings = { gpuLayers: 0, contextSize: 4096, parallelConversations: 2, threads: 1, batchSize: 0, flashAttention: "auto", chatFormat: "auto" };
 
@@ -73,14 +74,20 @@ async function main(): Promise<void> {
     return { ttftMs: first - started, tokensPerSecond: (answer.usage.completionTokens - 1) / ((last - first) / 1000), tokens: answer.usage.completionTokens };
   };
 
-  // Warm both up once, then interleave so drift in machine load hits both alike.
+  // Warm both up once, then interleave so drift in machine load hits both alike, each going first
+  // every other round (the first of a pair may find the CPU in another state than the second).
   await direct(prompt(-1));
   await viaWorker(prompt(-1));
   const directSamples: Sample[] = [];
   const workerSamples: Sample[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    directSamples.push(await direct(prompt(round)));
-    workerSamples.push(await viaWorker(prompt(round)));
+    if (round % 2 === 0) {
+      directSamples.push(await direct(prompt(round)));
+      workerSamples.push(await viaWorker(prompt(round)));
+    } else {
+      workerSamples.push(await viaWorker(prompt(round)));
+      directSamples.push(await direct(prompt(round)));
+    }
   }
 
   // KV reuse: a second prompt that extends the first (the first prompt, a reply, a follow-up), with
@@ -110,7 +117,8 @@ async function main(): Promise<void> {
   const directTtft = median(directSamples.map((s) => s.ttftMs));
   const workerTtft = median(workerSamples.map((s) => s.ttftMs));
   const figures = {
-    tokens_per_s_ratio: workerTps / directTps,
+    // Paired by round: a round where the whole machine ran slow counts once, not against one side.
+    tokens_per_s_ratio: median(workerSamples.map((s, index) => s.tokensPerSecond / directSamples[index].tokensPerSecond)),
     ttft_overhead_ms: median(workerSamples.map((s, index) => s.ttftMs - directSamples[index].ttftMs)),
     reused_prompt_share: second.usage.reusedPromptTokens / second.usage.promptTokens,
     concurrent_reused_prompt_share: pooled.reusedShare,
