@@ -26,7 +26,7 @@ import { ModelsFolder } from "./models/modelsFolder";
 import { ModelsTreeProvider } from "./models/modelsTreeProvider";
 import { registerOllamaCommands } from "./models/ollamaCommands";
 import { registerLanguageModels } from "./languageModels/registerLanguageModels";
-import type { LanguageModelRequestTrace } from "./languageModels/languageModelProvider";
+import type { LanguageModelRequestTrace } from "./languageModels/requestTrace";
 
 /** What activate() returns in test mode only: the parts integration tests look at. Other extensions get nothing. */
 export interface HearthApi {

@@ -17,17 +17,6 @@ import { readCountable, readMessage } from "./vscodeParts";
 const CONCURRENT_REQUESTS = 2;
 const WAITING_REQUESTS = 128;
 
-/**
- * What Hearth's own tests observe of the requests VS Code hands the provider: how many came and
- * ended (answered, refused or failed), and per answer the ms from VS Code's request to the first
- * piece reported. Only in ExtensionMode.Test; nothing is kept in normal use.
- */
-export interface LanguageModelRequestTrace {
-  received: number;
-  settled: number;
-  readonly firstPartMs: number[];
-}
-
 export class HearthLanguageModelProvider implements vscode.LanguageModelChatProvider<ChatModelDescription> {
   readonly onDidChangeLanguageModelChatInformation: vscode.Event<void>;
   private readonly queue = new RequestQueue(CONCURRENT_REQUESTS, WAITING_REQUESTS);
@@ -36,7 +25,6 @@ export class HearthLanguageModelProvider implements vscode.LanguageModelChatProv
     private readonly backend: () => Backend,
     private readonly models: OfferedModels,
     private readonly log: vscode.LogOutputChannel,
-    private readonly trace?: LanguageModelRequestTrace,
   ) {
     this.onDidChangeLanguageModelChatInformation = (listener, thisArgs, disposables) => {
       const subscription = models.onDidChange(() => {
@@ -58,23 +46,6 @@ export class HearthLanguageModelProvider implements vscode.LanguageModelChatProv
     progress: vscode.Progress<vscode.LanguageModelResponsePart>,
     token: vscode.CancellationToken,
   ): Promise<void> {
-    if (this.trace) this.trace.received++;
-    try {
-      await this.answer(model, messages, options, progress, token);
-    } finally {
-      if (this.trace) this.trace.settled++;
-    }
-  }
-
-  private async answer(
-    model: ChatModelDescription,
-    messages: readonly vscode.LanguageModelChatRequestMessage[],
-    options: vscode.ProvideLanguageModelChatResponseOptions,
-    progress: vscode.Progress<vscode.LanguageModelResponsePart>,
-    token: vscode.CancellationToken,
-  ): Promise<void> {
-    const asked = performance.now();
-    let reported = false;
     this.currentBackendFor(model); // fails at once for a model no longer offered
     const offered = options.tools ?? [];
     const canCallTools = this.models.find(model.id)?.capabilities.toolCalling ?? model.capabilities?.toolCalling === true;
@@ -89,10 +60,6 @@ export class HearthLanguageModelProvider implements vscode.LanguageModelChatProv
       // Pieces already on their way when the caller cancelled are dropped, not reported.
       onChunk: (text) => {
         if (token.isCancellationRequested) return;
-        if (!reported) {
-          reported = true;
-          this.trace?.firstPartMs.push(performance.now() - asked);
-        }
         progress.report(new vscode.LanguageModelTextPart(text));
       },
       ...(tools ? { tools, toolMode: toolsRequired ? "required" : "auto" } : {}),
@@ -120,7 +87,7 @@ export class HearthLanguageModelProvider implements vscode.LanguageModelChatProv
     const plain = fullTextOf(readCountable(text));
     if (!plain) return 0;
     const backend = this.backend();
-    if (!backend.countTokens || !this.offeredByCurrentBackend(model)) return estimateTokens(plain);
+    if (!backend.countTokens || !this.offeredBy(backend, model)) return estimateTokens(plain);
     try {
       const [count] = await withSignal(token, (signal) => backend.countTokens!(model.id, [plain], signal));
       return count ?? estimateTokens(plain);
@@ -133,7 +100,7 @@ export class HearthLanguageModelProvider implements vscode.LanguageModelChatProv
   /** The backend to answer with; a model of another backend (the settings changed meanwhile) is an error the caller sees. */
   private currentBackendFor(model: ChatModelDescription): Backend {
     const backend = this.backend();
-    if (!this.offeredByCurrentBackend(model)) {
+    if (!this.offeredBy(backend, model)) {
       throw vscode.LanguageModelError.NotFound(
         vscode.l10n.t("{0} is no longer offered: Hearth now runs models through {1}. Pick one of its models.", model.name, this.models.surroundings().location),
       );
@@ -145,8 +112,8 @@ export class HearthLanguageModelProvider implements vscode.LanguageModelChatProv
    * Whether the model is the current backend's: the last listing says, else the backend it was
    * listed for (a request may come before VS Code has asked for the new list).
    */
-  private offeredByCurrentBackend(model: ChatModelDescription): boolean {
-    return this.models.find(model.id) !== undefined || (model.backend ?? this.models.surroundings().kind) === this.models.surroundings().kind;
+  private offeredBy(backend: Backend, model: ChatModelDescription): boolean {
+    return this.models.find(model.id) !== undefined || (model.backend ?? backend.kind) === backend.kind;
   }
 
   /** An engine failure as the caller should read it: what happened, and the setting that fixes it. */

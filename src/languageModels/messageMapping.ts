@@ -52,7 +52,7 @@ export function toChatMessages(messages: readonly PlainMessage[]): ChatMessage[]
  * (Hearth's models read text only), markers dropped. Tool calls and results are left out: they
  * travel in their own fields.
  */
-export function textOf(parts: readonly PlainPart[]): string {
+function textOf(parts: readonly PlainPart[]): string {
   return parts.map(partText).filter(Boolean).join("\n");
 }
 

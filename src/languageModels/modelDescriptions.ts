@@ -45,7 +45,7 @@ export const ASSUMED_CONTEXT_WINDOW = 4096;
  * hearth.llamaCpp.contextSize and the loaded size); else, for llama.cpp, what the setting asks for
  * (less the cell node-llama-cpp keeps free, as Backend.contextWindow counts it); else assumed.
  */
-export function contextWindowOf(facts: ModelFacts | undefined, surroundings: ModelSurroundings): { tokens: number; assumed: boolean } {
+function contextWindowOf(facts: ModelFacts | undefined, surroundings: ModelSurroundings): { tokens: number; assumed: boolean } {
   if (facts?.contextWindow) return { tokens: facts.contextWindow, assumed: false };
   if (surroundings.kind === "llamaCpp" && surroundings.contextSizeSetting > 0) return { tokens: surroundings.contextSizeSetting - 1, assumed: false };
   return { tokens: ASSUMED_CONTEXT_WINDOW, assumed: true };

@@ -4,8 +4,9 @@
 import * as vscode from "vscode";
 import type { HearthSettings } from "../config/settings";
 import type { Backend } from "../engine/backend";
-import { HearthLanguageModelProvider, type LanguageModelRequestTrace } from "./languageModelProvider";
+import { HearthLanguageModelProvider } from "./languageModelProvider";
 import { OfferedModels } from "./offeredModels";
+import { tracedProvider, type LanguageModelRequestTrace } from "./requestTrace";
 
 export const LANGUAGE_MODEL_VENDOR = "hearth";
 
@@ -42,7 +43,8 @@ export function registerLanguageModels(dependencies: LanguageModelsDependencies)
     log: (level, message) => log[level](message),
   });
   try {
-    const registration = vscode.lm.registerLanguageModelChatProvider(LANGUAGE_MODEL_VENDOR, new HearthLanguageModelProvider(() => engine.backend, models, log, dependencies.trace));
+    const provider = new HearthLanguageModelProvider(() => engine.backend, models, log);
+    const registration = vscode.lm.registerLanguageModelChatProvider(LANGUAGE_MODEL_VENDOR, dependencies.trace ? tracedProvider(provider, dependencies.trace) : provider);
     // VS Code asks a vendor for its models only when a caller selects them or the vendor says they
     // changed: saying so once puts Hearth's models in the chat's model picker without the user
     // having to add them through Manage Models. Describing them may start the llama.cpp worker

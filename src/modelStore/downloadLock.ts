@@ -18,7 +18,7 @@ export interface LockTiming {
   readonly staleMs: number;
 }
 
-export const DEFAULT_LOCK_TIMING: LockTiming = { heartbeatMs: 5_000, staleMs: 30_000 };
+const DEFAULT_LOCK_TIMING: LockTiming = { heartbeatMs: 5_000, staleMs: 30_000 };
 
 /** What a lock file holds (JSON). Locks from before this format hold only a pid. */
 export interface LockHolder {

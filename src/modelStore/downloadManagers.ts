@@ -55,7 +55,7 @@ export class DownloadManagers {
   }
 
   /** The manager running (or queuing) download `id`. */
-  ownerOf(id: string): DownloadManager | undefined {
+  private ownerOf(id: string): DownloadManager | undefined {
     return this.all().find((manager) => manager.statuses().some((status) => status.id === id));
   }
 

@@ -34,6 +34,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
   private readonly groupNodes = new Map<ModelGroup, ModelTreeNode>();
   private progressTimer: NodeJS.Timeout | undefined;
   private partialList: Promise<PartialDownload[]> | undefined;
+  private loadedList: Promise<Map<string, number>> | undefined;
 
   constructor(
     private readonly folder: ModelsFolder,
@@ -72,6 +73,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
     clearTimeout(this.progressTimer);
     this.progressTimer = undefined;
     this.partialList = undefined;
+    this.loadedList = undefined;
     this.changed.fire(undefined);
   }
 
@@ -164,11 +166,17 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelTreeNode
     }));
   }
 
-  /** The estimated memory of each model file the engine has loaded (or is loading), by path. */
-  private async loadedModels(): Promise<Map<string, number>> {
-    const state = this.engine.state;
-    const paths = state.kind === "idle" ? state.loaded.map((model) => model.name) : state.kind === "error" ? [] : [state.model];
-    return loadedModelsBytes(paths, async (modelPath, modifiedMs) => (await this.facts.get(modelPath, modifiedMs))?.kvShape).catch(() => new Map<string, number>());
+  /**
+   * The estimated memory of each model file the engine has loaded (or is loading), by path; read
+   * once per refresh for both groups that mark fit (the set changing refreshes the view).
+   */
+  private loadedModels(): Promise<Map<string, number>> {
+    this.loadedList ??= (() => {
+      const state = this.engine.state;
+      const paths = state.kind === "idle" ? state.loaded.map((model) => model.name) : state.kind === "error" ? [] : [state.model];
+      return loadedModelsBytes(paths, async (modelPath, modifiedMs) => (await this.facts.get(modelPath, modifiedMs))?.kvShape).catch(() => new Map<string, number>());
+    })();
+    return this.loadedList;
   }
 
   /**

@@ -30,7 +30,7 @@ export const SERVER_PRESETS: readonly ServerPreset[] = [
  */
 export type ProbeResult = "answering" | "other" | "notAnswering";
 
-export const PROBE_TIMEOUT_MS = 1000;
+const PROBE_TIMEOUT_MS = 1000;
 
 export async function probeServer(backend: ServerPreset["backend"], address: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeResult> {
   const base = address.replace(/\/+$/, "");

@@ -39,6 +39,42 @@ function answerServerQuestion(index: 2 | 3) {
   );
 }
 
+/** How many modal questions (Hearth's consent question) the replaced showWarningMessage was asked. */
+function modalQuestions(question: ReturnType<typeof answerServerQuestion>): unknown[][] {
+  return question.calls.filter((call) => (call[1] as { modal?: boolean } | undefined)?.modal);
+}
+
+type OffLoopbackServer = NonNullable<Awaited<ReturnType<typeof ollamaOffLoopback>>>;
+
+/**
+ * Runs `test` with Ollama off loopback chosen by this workspace's own settings (its address in the
+ * user's), the consent question answered with button `answer`, and everything put back after.
+ * False, with nothing run, on a machine with no address besides loopback.
+ */
+async function withServerTheWorkspaceChose(
+  answer: 2 | 3,
+  test: (setup: { server: OffLoopbackServer; question: ReturnType<typeof answerServerQuestion>; restoreWorkspace: () => Promise<void> }) => Promise<void>,
+): Promise<boolean> {
+  const server = await ollamaOffLoopback();
+  if (!server) return false;
+  const api = await hearth();
+  const information = replaceWindowFunction("showInformationMessage", () => Promise.resolve(undefined));
+  const question = answerServerQuestion(answer);
+  const restoreUser = await setSettings({ "ollama.host": server.url, "models.chat": "" });
+  const restoreWorkspace = await setWorkspaceSetting("backend", "ollama");
+  try {
+    await eventually(() => api.settings.current.backend === "ollama" && api.settings.current.ollama.host === server.url, "the workspace's backend");
+    await test({ server, question, restoreWorkspace });
+  } finally {
+    question.restore();
+    information.restore();
+    await restoreWorkspace();
+    await restoreUser();
+    await server.close();
+  }
+  return true;
+}
+
 describe("settings", () => {
   it("VS Code knows every Hearth setting, with the default the code uses", () => {
     const configuration = vscode.workspace.getConfiguration("hearth");
@@ -85,15 +121,8 @@ describe("settings", () => {
     });
 
     it("is asked about once, before anything is sent; refused, requests fail naming the setting and sending nothing", async function () {
-      const server = await ollamaOffLoopback();
-      if (!server) return this.skip(); // this machine has no address besides loopback
       const api = await hearth();
-      const information = replaceWindowFunction("showInformationMessage", () => Promise.resolve(undefined));
-      const question = answerServerQuestion(3);
-      const restoreUser = await setSettings({ "ollama.host": server.url, "models.chat": "" });
-      const restoreWorkspace = await setWorkspaceSetting("backend", "ollama");
-      try {
-        await eventually(() => api.settings.current.backend === "ollama" && api.settings.current.ollama.host === server.url, "the workspace's backend");
+      const ran = await withServerTheWorkspaceChose(3, async ({ server, question }) => {
         const error = (await api.engine.backend.listModels().then(() => undefined, (caught: unknown) => caught)) as BackendError | undefined;
         // The extension's bundle has its own BackendError class: checked by name, not instanceof.
         assert.equal(error?.name, "BackendError", String(error));
@@ -102,33 +131,21 @@ describe("settings", () => {
         assert.match(error.message, /this workspace's settings \(hearth\.backend\)/);
         assert.match(error.message, /Reset Server Permissions for This Workspace/);
         await assert.rejects(api.engine.backend.chat("remote", [{ role: "user", content: "my code" }]), /sent nothing/);
-        const asked = question.calls.filter((call) => (call[1] as { modal?: boolean } | undefined)?.modal);
+        const asked = modalQuestions(question);
         assert.equal(asked.length, 1, "asked once");
         assert.match(String(asked[0]?.[0]), new RegExp(server.url.replace(/[.]/g, "\\.")));
         assert.deepEqual(asked[0]?.slice(2), ["Allow", "Don't Allow"]);
         assert.deepEqual(server.requests, [], "the server received nothing");
-      } finally {
-        question.restore();
-        information.restore();
-        await restoreWorkspace();
-        await restoreUser();
-        await server.close();
-      }
+      });
+      if (!ran) this.skip(); // this machine has no address besides loopback
     });
 
     it("sends once allowed, remembering the answer; the user's own settings are never asked about", async function () {
-      const server = await ollamaOffLoopback();
-      if (!server) return this.skip(); // this machine has no address besides loopback
       const api = await hearth();
-      const information = replaceWindowFunction("showInformationMessage", () => Promise.resolve(undefined));
-      const question = answerServerQuestion(2);
-      const restoreUser = await setSettings({ "ollama.host": server.url, "models.chat": "" });
-      const restoreWorkspace = await setWorkspaceSetting("backend", "ollama");
-      try {
-        await eventually(() => api.settings.current.backend === "ollama" && api.settings.current.ollama.host === server.url, "the workspace's backend");
+      const ran = await withServerTheWorkspaceChose(2, async ({ server, question, restoreWorkspace }) => {
         assert.deepEqual((await api.engine.backend.listModels()).map((model) => model.name), ["remote:latest"]);
         assert.deepEqual((await api.engine.backend.listModels()).map((model) => model.name), ["remote:latest"]);
-        assert.equal(question.calls.filter((call) => (call[1] as { modal?: boolean } | undefined)?.modal).length, 1, "asked once, then remembered");
+        assert.equal(modalQuestions(question).length, 1, "asked once, then remembered");
         assert.ok(server.requests.length >= 2);
 
         await restoreWorkspace();
@@ -137,17 +154,12 @@ describe("settings", () => {
         try {
           await eventually(() => vscode.workspace.getConfiguration("hearth").inspect("backend")?.workspaceValue === undefined, "the workspace value gone");
           await api.engine.backend.listModels();
-          assert.equal(question.calls.filter((call) => (call[1] as { modal?: boolean } | undefined)?.modal).length, 1, "the user's own choice is not asked about");
+          assert.equal(modalQuestions(question).length, 1, "the user's own choice is not asked about");
         } finally {
           await restoreBackend();
         }
-      } finally {
-        question.restore();
-        information.restore();
-        await restoreWorkspace();
-        await restoreUser();
-        await server.close();
-      }
+      });
+      if (!ran) this.skip(); // this machine has no address besides loopback
     });
   });
 

@@ -1,18 +1,12 @@
 // Tool calls through the Ollama backend, against a loopback server that streams them as Ollama's
 // /api/chat does: text token by token, each call whole with its arguments as an object.
 import * as assert from "node:assert/strict";
-import type { ChatMessage, ToolDefinition } from "../../src/engine/backend";
+import type { ChatMessage } from "../../src/engine/backend";
 import { OllamaBackend } from "../../src/engine/ollama/ollamaBackend";
 import { backendFailure } from "../support/backendAssertions";
+import { bothToolsOnTheWire, listFiles, question, readFile } from "../support/toolFixtures";
 import { startFakeOllama, type FakeOllama } from "../support/fakeOllama";
 
-const readFile: ToolDefinition = {
-  name: "read_file",
-  description: "Reads a file of the workspace",
-  parameters: { type: "object", properties: { path: { type: "string" } }, required: ["path"] },
-};
-const listFiles: ToolDefinition = { name: "list_files", description: "Lists the workspace's files" };
-const question: ChatMessage[] = [{ role: "user", content: "What does main.ts do?" }];
 
 describe("Ollama backend: tool calls", () => {
   let ollama: FakeOllama;
@@ -40,10 +34,7 @@ describe("Ollama backend: tool calls", () => {
     assert.deepEqual(JSON.parse(call.arguments), { path: "src/main.ts" });
     assert.match(call.id, /^call_0_[0-9a-f]+$/, "Ollama gives no id: one is made up");
     const sent = chatBodies()[0];
-    assert.deepEqual(sent.tools, [
-      { type: "function", function: { name: "read_file", description: "Reads a file of the workspace", parameters: readFile.parameters } },
-      { type: "function", function: { name: "list_files", description: "Lists the workspace's files", parameters: { type: "object", properties: {} } } },
-    ]);
+    assert.deepEqual(sent.tools, bothToolsOnTheWire);
   });
 
   it("sends the call and its result back in the next request, as Ollama pairs them (tool_calls, tool_name)", async () => {

@@ -1,19 +1,13 @@
 // Tool calls through the OpenAI-compatible backend, against a loopback server that streams them
 // as OpenAI's chat streaming does: `delta.tool_calls` pieces by index, arguments in several events.
 import * as assert from "node:assert/strict";
-import type { ChatMessage, ToolDefinition } from "../../src/engine/backend";
+import type { ChatMessage } from "../../src/engine/backend";
 import { OpenAiBackend } from "../../src/engine/openai/openAiBackend";
 import { ToolCallAssembler } from "../../src/engine/openai/openAiTools";
 import { backendFailure } from "../support/backendAssertions";
+import { bothToolsOnTheWire, listFiles, question, readFile } from "../support/toolFixtures";
 import { startFakeOpenAiServer, type FakeOpenAiServer } from "../support/fakeOpenAiServer";
 
-const readFile: ToolDefinition = {
-  name: "read_file",
-  description: "Reads a file of the workspace",
-  parameters: { type: "object", properties: { path: { type: "string" } }, required: ["path"] },
-};
-const listFiles: ToolDefinition = { name: "list_files", description: "Lists the workspace's files" };
-const question: ChatMessage[] = [{ role: "user", content: "What does main.ts do?" }];
 
 describe("OpenAI-compatible backend: tool calls", () => {
   let server: FakeOpenAiServer;
@@ -39,10 +33,7 @@ describe("OpenAI-compatible backend: tool calls", () => {
     assert.equal(answer.usage.promptTokens, 30);
     const sent = chatBodies()[0];
     assert.equal(sent.tool_choice, "auto");
-    assert.deepEqual(sent.tools, [
-      { type: "function", function: { name: "read_file", description: "Reads a file of the workspace", parameters: readFile.parameters } },
-      { type: "function", function: { name: "list_files", description: "Lists the workspace's files", parameters: { type: "object", properties: {} } } },
-    ]);
+    assert.deepEqual(sent.tools, bothToolsOnTheWire);
   });
 
   it("asks for tool_choice \"required\" when the caller requires a call", async () => {

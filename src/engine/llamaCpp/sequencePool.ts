@@ -133,8 +133,8 @@ export class SequencePool<S> {
     const prompt = request.prompt ?? [];
     // Each sequence's cache is read and compared once (node-llama-cpp copies the token list on each read).
     const seen = idle.map((lane) => {
-      const cached = this.cachedTokens(lane.sequence).length;
-      return { lane, cached, shared: cached === 0 ? 0 : commonPrefix(this.cachedTokens(lane.sequence), prompt) };
+      const tokens = this.cachedTokens(lane.sequence);
+      return { lane, cached: tokens.length, shared: tokens.length === 0 ? 0 : commonPrefix(tokens, prompt) };
     });
     // A request with a conversation of its own never takes another conversation's sequence by its prompt.
     const takable = seen.filter(({ lane }) => request.conversation === undefined || lane.conversation === undefined || lane.conversation === request.conversation);

@@ -1,9 +1,9 @@
 // Tool calls on Ollama's /api/chat: Hearth's messages and tools as Ollama reads them, and the
 // calls it streams back. Ollama parses the model's call itself and sends `arguments` as an
 // object; it gives no call id (newer servers may), and pairs a result with its call by name.
-import { randomBytes } from "node:crypto";
 import type { Message, Tool, ToolCall as OllamaToolCall } from "ollama";
 import type { ChatMessage, ToolCall, ToolDefinition } from "../backend";
+import { callIdMaker, toFunctionTools } from "../functionTools";
 
 /**
  * Hearth's conversation as Ollama's messages: calls go back with their arguments as objects,
@@ -29,10 +29,7 @@ export function toOllamaMessages(messages: readonly ChatMessage[]): Message[] {
 }
 
 export function toOllamaTools(tools: readonly ToolDefinition[]): Tool[] {
-  return tools.map((tool) => ({
-    type: "function",
-    function: { name: tool.name, description: tool.description, parameters: tool.parameters ?? { type: "object", properties: {} } },
-  }));
+  return toFunctionTools(tools);
 }
 
 /** A call as Ollama streams it; `id` and `function.index` come from servers newer than the client's types. */
@@ -44,14 +41,14 @@ type StreamedOllamaCall = OllamaToolCall & { readonly id?: unknown; readonly fun
  */
 export class OllamaToolCallCollector {
   private readonly calls: ToolCall[] = [];
-  private readonly nonce = randomBytes(4).toString("hex");
+  private readonly callId = callIdMaker();
 
   add(calls: readonly OllamaToolCall[] | undefined): void {
     for (const call of (calls ?? []) as readonly StreamedOllamaCall[]) {
       const position = this.calls.length;
       const args: unknown = call.function?.arguments;
       this.calls.push({
-        id: typeof call.id === "string" && call.id ? call.id : `call_${position}_${this.nonce}`,
+        id: typeof call.id === "string" && call.id ? call.id : this.callId(position),
         name: String(call.function?.name ?? ""),
         // Kept as the model's text when Ollama already had it as text; the caller validates.
         arguments: typeof args === "string" ? args : JSON.stringify(args ?? {}),

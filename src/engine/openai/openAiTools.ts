@@ -1,8 +1,8 @@
 // Tool calls on /v1/chat/completions: Hearth's messages and tools in the OpenAI chat format, and
 // the calls streamed back as `delta.tool_calls` pieces. A call's first piece has its index, id and
 // name; its `arguments` follow in pieces to be appended; pieces of parallel calls carry their index.
-import { randomBytes } from "node:crypto";
 import type { ChatMessage, GenerationOptions, ToolCall } from "../backend";
+import { callIdMaker, toFunctionTools } from "../functionTools";
 
 type OpenAiMessage =
   | { readonly role: "system" | "user"; readonly content: string }
@@ -34,10 +34,7 @@ export function toOpenAiMessages(messages: readonly ChatMessage[]): OpenAiMessag
 export function toolFields(options: GenerationOptions): object {
   if (!options.tools?.length) return {};
   return {
-    tools: options.tools.map((tool) => ({
-      type: "function",
-      function: { name: tool.name, description: tool.description, parameters: tool.parameters ?? { type: "object", properties: {} } },
-    })),
+    tools: toFunctionTools(options.tools),
     tool_choice: options.toolMode === "required" ? "required" : "auto",
   };
 }
@@ -57,7 +54,7 @@ interface ToolCallPiece {
 export class ToolCallAssembler {
   private readonly calls = new Map<number, { id: string; name: string; arguments: string }>();
   private lastIndex = -1;
-  private readonly nonce = randomBytes(4).toString("hex");
+  private readonly callId = callIdMaker();
 
   add(pieces: unknown): void {
     if (!Array.isArray(pieces)) return;
@@ -80,6 +77,6 @@ export class ToolCallAssembler {
   get all(): ToolCall[] {
     return [...this.calls.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([index, call]) => ({ id: call.id || `call_${index}_${this.nonce}`, name: call.name, arguments: call.arguments }));
+      .map(([index, call]) => ({ id: call.id || this.callId(index), name: call.name, arguments: call.arguments }));
   }
 }
