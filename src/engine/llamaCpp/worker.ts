@@ -15,7 +15,6 @@ import { generateChat } from "./workerChat";
 import { cancelledBeforeStart, type GenerationRequest } from "./workerGeneration";
 import { generateInfill } from "./workerInfill";
 import { readModelFacts } from "./workerModelFacts";
-import { untilAborted } from "../untilAborted";
 import type { ChatExtras, HostToWorker, LlamaRunSettings, SequenceNeeds, WorkerRequest, WorkerToHost } from "./workerProtocol";
 
 type Library = typeof NodeLlamaCpp;
@@ -35,10 +34,13 @@ const latestInfill = new Map<string, number>();
  */
 function queuedUnlessCancelled<T>(context: ModelContext, signal: AbortSignal, work: () => Promise<T>, cancelled: () => T): Promise<T> {
   const previous = context.infillQueue;
-  const run = untilAborted(previous, signal, () => new Error("cancelled while waiting")).then(
-    () => (signal.aborted ? cancelled() : work()),
-    () => cancelled(),
-  );
+  let stopWaiting: () => void = () => undefined;
+  const aborted = new Promise<void>((resolve) => (stopWaiting = resolve));
+  signal.addEventListener("abort", stopWaiting, { once: true });
+  const run = Promise.race([previous, aborted]).then(() => {
+    signal.removeEventListener("abort", stopWaiting);
+    return signal.aborted ? cancelled() : work();
+  });
   // Only the order is kept, not the answers (a queue of settled generations would grow with every keystroke).
   context.infillQueue = Promise.allSettled([previous, run]).then(() => undefined);
   return run;
